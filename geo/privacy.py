@@ -1,0 +1,72 @@
+"""The precision rule, in one place.
+
+The database derives `place.public_point` from the true `point` and `precision` (trigger
+`tsunagari_public_point`, first migration):
+
+- exact:        public_point = point
+- approximate:  public_point = centre of a 0.006° x 0.005° grid cell (~550 m), stable
+- hidden:       public_point = NULL (the place is listed by its area, never on the map)
+
+Every output — pages, API, tiles, exports — builds place data through `public_place()`,
+which only ever reads the public point. `Place.point` is for internal aggregates only.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from geoalchemy2.shape import to_shape
+
+# Columns a resident may see. Nothing else is copied out of a Place row.
+PUBLIC_FIELDS = (
+    "id", "layer", "name", "name_kana", "operator", "operator_type", "target_groups",
+    "schedule_text", "schedule", "fees", "free_of_charge", "capacity", "reservation",
+    "reservation_required", "drop_in", "has_consultation", "barrier_free", "phone", "email",
+    "url", "status", "valid_from", "valid_to", "fictional", "precision", "municipality_code",
+)
+
+PRECISION_LABEL_JA = {
+    "exact": "正確な位置",
+    "approximate": "おおよその位置（約500m四方）",
+    "hidden": "位置は非公開",
+}
+
+
+def public_address(place) -> str | None:
+    """Exact address only for exact places; otherwise only up to the town (町丁目) name."""
+    if place.precision == "exact":
+        return place.address
+    if place.geocode_matched:
+        return place.geocode_matched
+    return None
+
+
+def public_location(place) -> tuple[float, float] | None:
+    """(lat, lon) safe to show, or None. Reads only public_point."""
+    if place.public_point is None:
+        return None
+    pt = to_shape(place.public_point)
+    return (round(pt.y, 6), round(pt.x, 6))
+
+
+def public_place(place, **extra: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in PUBLIC_FIELDS:
+        value = getattr(place, name)
+        if hasattr(value, "isoformat"):
+            value = value.isoformat()
+        out[name] = value
+    out["address"] = public_address(place)
+    loc = public_location(place)
+    out["lat"], out["lon"] = (loc if loc else (None, None))
+    out["precision_label"] = PRECISION_LABEL_JA.get(place.precision, place.precision)
+    out.update(extra)
+    return out
+
+
+def public_feature(place, **extra: Any) -> dict[str, Any]:
+    """A GeoJSON Feature whose geometry is the public point (or null when hidden)."""
+    props = public_place(place, **extra)
+    geometry = None
+    if props["lat"] is not None:
+        geometry = {"type": "Point", "coordinates": [props["lon"], props["lat"]]}
+    return {"type": "Feature", "id": place.id, "geometry": geometry, "properties": props}

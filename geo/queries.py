@@ -1,0 +1,115 @@
+"""Spatial queries: places in a box, nearest places, areas at a point. No Flask here.
+
+Places are always located by their public point (see geo/privacy.py), so a query can
+never reveal a private location by what it returns or by how it orders results.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from geo.models import Area, Dataset, Place
+
+WALK_M_PER_MIN = 80
+
+
+@dataclass(frozen=True)
+class BBox:
+    west: float
+    south: float
+    east: float
+    north: float
+
+    @classmethod
+    def parse(cls, text: str) -> "BBox":
+        parts = text.split(",")
+        if len(parts) != 4:
+            raise ValueError("bbox は west,south,east,north の4つの数値です (bbox needs 4 numbers)")
+        try:
+            w, s, e, n = (float(p) for p in parts)
+        except ValueError:
+            raise ValueError("bbox の値が数値ではありません (bbox values must be numbers)") from None
+        if not (-180 <= w <= 180 and -180 <= e <= 180 and -90 <= s <= 90 and -90 <= n <= 90):
+            raise ValueError("bbox が範囲外です (bbox out of range)")
+        if w >= e or s >= n:
+            raise ValueError("bbox は west<east, south<north です (bbox must have west<east, south<north)")
+        return cls(w, s, e, n)
+
+    def envelope(self):
+        return func.ST_MakeEnvelope(self.west, self.south, self.east, self.north, 4326)
+
+
+def active_on(day: dt.date | None = None):
+    """Places active on a day (valid_from/valid_to, status)."""
+    day = day or dt.date.today()
+    return and_(
+        Place.status == "active",
+        or_(Place.valid_from.is_(None), Place.valid_from <= day),
+        or_(Place.valid_to.is_(None), Place.valid_to >= day),
+    )
+
+
+def places_in_bbox(session: Session, bbox: BBox, layers: list[str] | None = None,
+                   limit: int = 5000) -> list[Place]:
+    q = select(Place).where(Place.public_point.is_not(None),
+                            func.ST_Intersects(Place.public_point, bbox.envelope()), active_on())
+    if layers:
+        q = q.where(Place.layer.in_(layers))
+    return list(session.scalars(q.order_by(Place.id).limit(limit)))
+
+
+def nearest_places(session: Session, lat: float, lon: float, layers: list[str] | None = None,
+                   limit: int = 20, where=None) -> list[tuple[Place, float]]:
+    """K nearest places by the KNN operator on the GiST index, with the distance in metres."""
+    here = func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
+    distance = func.ST_Distance(func.geography(Place.public_point), func.geography(here))
+    q = select(Place, distance).where(Place.public_point.is_not(None), active_on())
+    if layers:
+        q = q.where(Place.layer.in_(layers))
+    if where is not None:
+        q = q.where(where)
+    q = q.order_by(Place.public_point.op("<->")(here)).limit(limit)
+    return [(place, float(dist)) for place, dist in session.execute(q)]
+
+
+def areas_at(session: Session, lat: float, lon: float, kinds: list[str] | None = None) -> list[Area]:
+    here = func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
+    q = select(Area).where(func.ST_Intersects(Area.geom, here))
+    if kinds:
+        q = q.where(Area.kind.in_(kinds))
+    return list(session.scalars(q.order_by(Area.kind, Area.name)))
+
+
+def areas_geojson(session: Session, kind: str, bbox: BBox | None = None,
+                  simplify_deg: float = 0.0) -> dict:
+    """A FeatureCollection of the areas of one kind (geometry simplified if asked)."""
+    geom = Area.geom if not simplify_deg else func.ST_SimplifyPreserveTopology(Area.geom, simplify_deg)
+    q = select(Area.id, Area.kind, Area.code, Area.name, Area.municipality_code,
+               func.ST_AsGeoJSON(geom, 6).label("gj"),
+               func.ST_Y(func.ST_PointOnSurface(Area.geom)).label("label_lat"),
+               func.ST_X(func.ST_PointOnSurface(Area.geom)).label("label_lon")).where(Area.kind == kind)
+    if bbox:
+        q = q.where(func.ST_Intersects(Area.geom, bbox.envelope()))
+    features = []
+    for row in session.execute(q.order_by(Area.code)):
+        features.append({
+            "type": "Feature", "id": row.id, "geometry": json.loads(row.gj),
+            "properties": {"id": row.id, "kind": row.kind, "code": row.code, "name": row.name,
+                           "municipality_code": row.municipality_code,
+                           "label_lat": row.label_lat, "label_lon": row.label_lon},
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def attributions(session: Session) -> list[str]:
+    """Distinct attribution texts of every dataset loaded, for the map and exports."""
+    rows = session.scalars(select(Dataset.attribution).where(Dataset.attribution.is_not(None)).distinct())
+    return sorted({r for r in rows if r})
+
+
+def has_fictional(session: Session) -> bool:
+    return bool(session.scalar(select(func.count()).select_from(Place).where(Place.fictional.is_(True))))

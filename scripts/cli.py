@@ -1,0 +1,107 @@
+"""`tsunagari`: the one command for everything an operator runs."""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+
+def _cluster():
+    from geo.embedded import default_cluster
+    return default_cluster()
+
+
+def _using_embedded() -> bool:
+    return not os.environ.get("DATABASE_URL")
+
+
+@click.group(help="つながりマップ — 地域の居場所マップ / Tsunagari Map")
+def main() -> None:
+    pass
+
+
+# --- database -----------------------------------------------------------------------------
+@main.group(help="データベース (database): up / down / status / upgrade / downgrade")
+def db() -> None:
+    pass
+
+
+@db.command("up", help="内蔵 PostGIS を起動 (start the embedded PostGIS under var/)")
+def db_up() -> None:
+    if not _using_embedded():
+        click.echo("DATABASE_URL が設定されているため内蔵DBは使いません (DATABASE_URL is set: not starting the embedded cluster)")
+        return
+    c = _cluster()
+    c.start()
+    click.echo(f"起動しました (running): {c.url()}")
+
+
+@db.command("down", help="内蔵 PostGIS を停止 (stop the embedded PostGIS)")
+def db_down() -> None:
+    _cluster().stop()
+    click.echo("停止しました (stopped)")
+
+
+@db.command("status", help="状態 (status)")
+def db_status() -> None:
+    from geo import migrate
+    if _using_embedded():
+        c = _cluster()
+        click.echo(f"embedded cluster: {c.status()} ({c.root})")
+        if not c.running():
+            return
+    click.echo(f"schema revision: {migrate.current() or '(none)'}")
+
+
+@db.command("upgrade", help="スキーマを最新に (migrate the schema to head)")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    from geo import migrate
+    if _using_embedded():
+        _cluster().start()
+    migrate.upgrade(revision=revision)
+    click.echo(f"schema revision: {migrate.current()}")
+
+
+@db.command("downgrade", help="スキーマを戻す (migrate down; default one step)")
+@click.argument("revision", default="-1")
+def db_downgrade(revision: str) -> None:
+    from geo import migrate
+    migrate.downgrade(revision=revision)
+    click.echo(f"schema revision: {migrate.current() or '(none)'}")
+
+
+# --- demo and serving ----------------------------------------------------------------------
+@main.command(help="生駒市のデモを読み込む (load the Ikoma demo: real areas, fictional places)")
+def demo() -> None:
+    from geo import migrate
+    from geo.db import session_scope
+    from geo.demo import load_demo
+
+    if _using_embedded():
+        _cluster().start()
+    migrate.upgrade()
+    with session_scope() as session:
+        r = load_demo(session)
+    click.echo(f"小学校区 {r.elementary} / 中学校区 {r.junior_high} / 町丁 {r.town_blocks} (人口 {r.population:,})")
+    click.echo("架空のサンプル施設 (fictional places): " + ", ".join(f"{k} {v}" for k, v in r.places.items()))
+    click.echo(f"担当圏域 (catchments): {r.catchments}")
+
+
+@main.command(help="ウェブ画面を起動 (serve the web app)")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@click.option("--debug", is_flag=True)
+def serve(host: str, port: int, debug: bool) -> None:
+    from web import create_app
+
+    if _using_embedded():
+        _cluster().start()
+    app = create_app()
+    click.echo(f"つながりマップ: http://{host}:{port}/")
+    app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
