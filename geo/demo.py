@@ -70,6 +70,16 @@ def _read(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     return gdf.to_crs(4326)
 
 
+def _dissolve_parts(towns: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """e-Stat gives some 町丁 as several polygons with one KEY_CODE (123 polygons, 119 codes in
+    生駒市), the people counted on one part only: one area per KEY_CODE, counts summed."""
+    towns = towns.copy()
+    towns["JINKO"] = towns.JINKO.fillna(0)
+    towns["SETAI"] = towns.SETAI.fillna(0)
+    return towns.dissolve(by="KEY_CODE", aggfunc={"S_NAME": "first", "PREF": "first", "CITY": "first",
+                                                  "HCODE": "first", "JINKO": "sum", "SETAI": "sum"}).reset_index()
+
+
 def _school_records(path: Path, kind: str, prefix: str) -> list[AreaRecord]:
     gdf = _read(path)
     return [AreaRecord(kind=kind, code=row[f"{prefix}_003"], name=row[f"{prefix}_004"],
@@ -130,7 +140,7 @@ def load_demo(session: Session) -> DemoResult:
     save_areas(session, ds_e, elem)
     save_areas(session, ds_j, jh)
 
-    towns = _read(DEMO_DIR / "ikoma_r2ka29209_small_areas.topojson", layer="town")
+    towns = _dissolve_parts(_read(DEMO_DIR / "ikoma_r2ka29209_small_areas.topojson", layer="town"))
     town_recs = [AreaRecord(kind="town_block", code=r.KEY_CODE, name=r.S_NAME, geometry=r.geometry,
                             municipality_code=f"{r.PREF}{r.CITY}", properties={"HCODE": int(r.HCODE)}, line=i + 1)
                  for i, r in towns.iterrows()]

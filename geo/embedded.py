@@ -168,5 +168,32 @@ def project_root() -> Path:
     return Path(os.environ.get("TSUNAGARI_HOME", Path(__file__).resolve().parent.parent))
 
 
+def _usable_by_server(path: Path) -> bool:
+    """The server (user postgres when we are root) must reach the folder, and the socket
+    path must fit the 107-byte limit of Unix sockets."""
+    if len(str(path / "run" / f".s.PGSQL.{PORT}")) > 100:
+        return False
+    if os.geteuid() != 0:
+        return True
+    probe = path
+    while not probe.exists():
+        probe = probe.parent
+    return subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", str(probe)],
+                          capture_output=True).returncode == 0
+
+
+def cluster_at(path: Path) -> EmbeddedPostgres:
+    """A cluster at `path`, or, when the server could not use that folder (a checkout under
+    /root, a very long path), at a stable folder under /tmp named after it."""
+    if _usable_by_server(path):
+        return EmbeddedPostgres(path)
+    import hashlib
+    digest = hashlib.sha1(str(path).encode()).hexdigest()[:12]
+    alt = Path("/tmp") / f"tsunagari-{digest}"
+    alt.mkdir(mode=0o755, exist_ok=True)
+    os.chmod(alt, 0o755)
+    return EmbeddedPostgres(alt / path.name)
+
+
 def default_cluster() -> EmbeddedPostgres:
-    return EmbeddedPostgres(project_root() / "var" / "pg")
+    return cluster_at(project_root() / "var" / "pg")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
@@ -15,6 +16,11 @@ from sqlalchemy.orm import Session
 from geo.models import Area, Dataset, Place
 
 WALK_M_PER_MIN = 80
+
+
+def walking_minutes(metres: float) -> int:
+    """Walking time at 80 m per minute (the real-estate rule in Japan), rounded up, at least 1."""
+    return max(1, math.ceil(metres / WALK_M_PER_MIN))
 
 
 @dataclass(frozen=True)

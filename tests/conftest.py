@@ -1,0 +1,140 @@
+"""Test fixtures: a throwaway embedded PostGIS (the same mechanism as `tsunagari db up`).
+
+One cluster per test session under var/test-pg. Two template databases are built once —
+`tpl_empty` (migrated, no data) and `tpl_demo` (migrated + the 生駒市 demo) — and every
+test that writes gets its own fresh copy (CREATE DATABASE ... TEMPLATE, ~0.2 s).
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, pool
+from sqlalchemy.orm import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL = (ROOT.parent / "shared" / "data" / "real") if (ROOT.parent / "shared").exists() else Path("/work/shared/data/real")
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def real_data() -> Path:
+    assert REAL.exists(), f"shared real data not found at {REAL}"
+    return REAL
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    from geo.embedded import cluster_at
+
+    c = cluster_at(ROOT / "var" / "test-pg")
+    c.destroy()
+    c.start()
+    yield c
+    c.destroy()
+
+
+def _engine(url: str):
+    return create_engine(url, poolclass=pool.NullPool)
+
+
+@pytest.fixture(scope="session")
+def templates(cluster):
+    from geo import migrate
+    from geo.demo import load_demo
+
+    cluster.ensure_database("tpl_empty")
+    migrate.upgrade(cluster.url("tpl_empty"))
+    cluster.ensure_database("tpl_demo", template="tpl_empty")
+    engine = _engine(cluster.url("tpl_demo"))
+    with Session(engine) as s:
+        load_demo(s)
+        s.commit()
+    engine.dispose()
+    return cluster
+
+
+def _fresh(cluster, template: str) -> str:
+    name = f"t_{os.getpid()}_{next(_counter)}"
+    cluster.ensure_database(name, template=template)
+    return cluster.url(name)
+
+
+@pytest.fixture
+def empty_db_url(templates) -> str:
+    """A fresh migrated database with no data."""
+    return _fresh(templates, "tpl_empty")
+
+
+@pytest.fixture
+def demo_db_url(templates) -> str:
+    """A fresh database with the demo loaded; the test may change it."""
+    return _fresh(templates, "tpl_demo")
+
+
+@pytest.fixture(scope="session")
+def shared_demo_url(templates) -> str:
+    """One demo database shared by read-only tests (the browser tests, API reads)."""
+    return _fresh(templates, "tpl_demo")
+
+
+@pytest.fixture
+def session_for():
+    engines = []
+
+    def make(url: str) -> Session:
+        engine = _engine(url)
+        engines.append(engine)
+        return Session(engine, expire_on_commit=False)
+
+    yield make
+    for e in engines:
+        e.dispose()
+
+
+def make_app(url: str, **config):
+    from web import create_app
+
+    cfg = {"TESTING": True, "DATABASE_URL": url, "TILE_URL": None}
+    cfg.update(config)
+    return create_app(cfg)
+
+
+@pytest.fixture
+def demo_client(demo_db_url):
+    return make_app(demo_db_url).test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server(shared_demo_url):
+    """The app served on a free localhost port in a thread, for the browser tests."""
+    from werkzeug.serving import make_server
+
+    app = make_app(shared_demo_url, TILE_URL="https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium).exists():
+        pytest.fail(f"Debian's Chromium not found at {chromium}: run scripts/setup.sh")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()

@@ -1,0 +1,86 @@
+"""The precision rule: a private location never leaves through any output."""
+import json
+
+from geoalchemy2.shape import from_shape, to_shape
+from shapely.geometry import Point
+from sqlalchemy import select
+
+from conftest import make_app
+from geo.models import Area, Place
+
+LAT, LON = 34.6987654, 135.7065432
+# the true point at the 6 decimals outputs use (rounded either way), and the private address
+SECRET_FRAGMENTS = ("34.698765", "34.698766", "135.706543", "元町1-2-3", "山田方")
+
+
+def _add(s, precision, name):
+    p = Place(layer="engawa", name=name, address="奈良県生駒市元町1-2-3 山田方", precision=precision,
+              point=from_shape(Point(LON, LAT), srid=4326), geocode_matched="奈良県生駒市元町一丁目",
+              schedule_text="毎週水曜日 10:00～15:00")
+    s.add(p)
+    s.commit()
+    s.refresh(p)
+    return p
+
+
+def test_trigger_derives_public_point(demo_db_url, session_for):
+    s = session_for(demo_db_url)
+    exact = _add(s, "exact", "正確")
+    approx = _add(s, "approximate", "おおよそ")
+    hidden = _add(s, "hidden", "非公開")
+    assert to_shape(exact.public_point).equals(Point(LON, LAT))
+    ap = to_shape(approx.public_point)
+    assert abs(ap.x - 135.705) < 1e-9 and abs(ap.y - 34.6975) < 1e-9  # centre of its grid cell
+    assert hidden.public_point is None
+    # changing the precision later re-derives the public point
+    exact.precision = "hidden"
+    s.commit()
+    s.refresh(exact)
+    assert exact.public_point is None
+    # a raw UPDATE of the point cannot bypass it either
+    s.execute(Place.__table__.update().where(Place.id == approx.id).values(point=from_shape(Point(LON + 0.0001, LAT), srid=4326)))
+    s.commit()
+    s.refresh(approx)
+    assert to_shape(approx.public_point).equals(ap)
+
+
+def test_no_output_reveals_a_private_point(demo_db_url, session_for):
+    s = session_for(demo_db_url)
+    approx = _add(s, "approximate", "おおよその縁側")
+    hidden = _add(s, "hidden", "非公開の縁側")
+    # also make a catchment's support branch approximate, to check the help-desk answer
+    client = make_app(demo_db_url).test_client()
+    outputs = {
+        "page /": client.get("/").get_data(as_text=True),
+        "page /?lang=en": client.get("/?lang=en").get_data(as_text=True),
+        "place approx": client.get(f"/place/{approx.id}").get_data(as_text=True),
+        "place hidden": client.get(f"/place/{hidden.id}").get_data(as_text=True),
+        "api bbox": client.get("/api/places?bbox=135.6,34.6,135.8,34.8").get_data(as_text=True),
+        "api near": client.get(f"/api/places?near={LAT},{LON}&limit=200").get_data(as_text=True),
+        "api near layer": client.get(f"/api/places?near={LAT},{LON}&layer=engawa").get_data(as_text=True),
+        "api id approx": client.get(f"/api/places/{approx.id}").get_data(as_text=True),
+        "api id hidden": client.get(f"/api/places/{hidden.id}").get_data(as_text=True),
+        "api areas at": client.get(f"/api/areas/at?lat={LAT}&lon={LON}").get_data(as_text=True),
+    }
+    for where, body in outputs.items():
+        for secret in SECRET_FRAGMENTS:
+            assert secret not in body, f"{secret} leaked in {where}"
+    # the places are still findable, at their public location or by name only
+    assert "おおよその縁側" in outputs["page /"] and "非公開の縁側" in outputs["page /"]
+    feat = json.loads(outputs["api id approx"])
+    assert feat["geometry"]["coordinates"] == [135.705, 34.6975]
+    assert feat["properties"]["address"] == "奈良県生駒市元町一丁目"
+    assert json.loads(outputs["api id hidden"])["geometry"] is None
+    near = json.loads(outputs["api near"])
+    assert hidden.id not in [f["id"] for f in near["features"]]
+
+
+def test_demo_engawa_are_blurred(demo_db_url, session_for):
+    s = session_for(demo_db_url)
+    rows = s.execute(select(Place.precision, Place.point, Place.public_point).where(Place.layer == "engawa")).all()
+    assert {r.precision for r in rows} == {"approximate", "hidden"}
+    for precision, point, public in rows:
+        if precision == "hidden":
+            assert public is None
+        else:
+            assert not to_shape(point).equals(to_shape(public))

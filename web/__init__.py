@@ -1,0 +1,64 @@
+"""Flask app factory. Views stay thin: they parse the request and hand it to geo/."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask, g, request
+from sqlalchemy.orm import Session
+
+from geo.db import database_url, session_factory
+from web.i18n import current_lang, t
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    tiles = os.environ.get("TSUNAGARI_TILES", "gsi")
+    app.config.update(
+        DATABASE_URL=None,
+        # 地理院タイル by default; TSUNAGARI_TILES=none (or TILE_URL=None) runs with no base map.
+        TILE_URL=None if tiles == "none" else (
+            "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png" if tiles == "gsi" else tiles),
+        TILE_ATTRIBUTION=os.environ.get("TSUNAGARI_TILE_ATTRIBUTION"),
+        JSON_AS_ASCII=False,
+    )
+    if config:
+        app.config.update(config)
+    app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or database_url()
+    app.json.ensure_ascii = False
+    make_session = session_factory(app.config["DATABASE_URL"])
+
+    def db() -> Session:
+        if "db" not in g:
+            g.db = make_session()
+        return g.db
+
+    app.extensions["tsunagari_db"] = db
+
+    @app.teardown_appcontext
+    def close_db(_exc):
+        session = g.pop("db", None)
+        if session is not None:
+            session.close()
+
+    @app.context_processor
+    def inject():
+        return {"t": t, "lang": current_lang()}
+
+    @app.after_request
+    def remember_lang(resp):
+        lang = request.args.get("lang")
+        if lang in ("ja", "en"):
+            resp.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax")
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return resp
+
+    from web import api, coordinator, public
+    app.register_blueprint(public.bp)
+    app.register_blueprint(api.bp, url_prefix="/api")
+    app.register_blueprint(coordinator.bp)
+    return app
+
+
+def db_session() -> Session:
+    from flask import current_app
+    return current_app.extensions["tsunagari_db"]()

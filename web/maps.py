@@ -1,0 +1,107 @@
+"""Compose the Leaflet map with folium, with every asset served by the app itself."""
+from __future__ import annotations
+
+import datetime as dt
+
+import folium
+from flask import current_app, url_for
+from markupsafe import Markup, escape
+
+import layers
+from geo.privacy import public_place
+from web.i18n import t
+
+GSI_TILES = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
+GSI_ATTR = '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>'
+
+
+def _local_assets(element) -> None:
+    """folium points at CDNs by default: point every asset at our own /static instead."""
+    js = {"leaflet": "vendor/leaflet/leaflet.js", "markerclusterjs": "vendor/markercluster/leaflet.markercluster.js"}
+    css = {"leaflet_css": "vendor/leaflet/leaflet.css",
+           "markerclustercss": "vendor/markercluster/MarkerCluster.css",
+           "markerclusterdefaultcss": "vendor/markercluster/MarkerCluster.Default.css"}
+    element.default_js = [(k, url_for("static", filename=v)) for k, v in js.items()
+                          if k in dict(type(element).default_js)]
+    element.default_css = [(k, url_for("static", filename=v)) for k, v in css.items()
+                           if k in dict(type(element).default_css)]
+
+
+def popup_html(place, lang: str, today: dt.date) -> str:
+    """Popup content for one place. Every value is escaped: names and notes are untrusted."""
+    from geo.schedule import format_next_en, format_next_ja
+
+    layer = layers.get(place.layer)
+    p = public_place(place)
+    nxt = format_next_en(place.schedule, today) if lang == "en" else format_next_ja(place.schedule, today)
+    rows = [f'<div class="popup-layer" style="color:{escape(layer.colour)}">{escape(layer.name(lang))}</div>',
+            f'<h3 class="popup-name">{escape(p["name"])}</h3>']
+    if p["fictional"]:
+        rows.append(f'<span class="badge-fictional">{escape(t("fictional_badge", lang))}</span>')
+    rows.append(f'<p class="popup-next">{escape(nxt)}</p>')
+    for key in layer.popup_fields:
+        value = p.get(key)
+        if value in (None, "", []):
+            continue
+        label = t({"schedule_text": "schedule"}.get(key, key), lang)
+        rows.append(f"<div><b>{escape(label)}</b>: {escape(value)}</div>")
+    if p["has_consultation"]:
+        rows.append(f'<div class="popup-consult">{escape(t("consultation", lang))}</div>')
+    if p["precision"] != "exact":
+        rows.append(f'<div class="popup-precision">{escape(t("location", lang))}: {escape(p["precision_label"])}</div>')
+    rows.append(f'<a href="{escape(url_for("public.place_page", place_id=place.id))}">{escape(t("details", lang))}</a>')
+    return '<div class="popup">' + "".join(rows) + "</div>"
+
+
+def build_map(places: list, area_collections: dict[str, dict], lang: str, attributions: list[str],
+              center: tuple[float, float] | None = None, zoom: int = 13) -> folium.Map:
+    tiles = current_app.config.get("TILE_URL")
+    m = folium.Map(location=list(center or (34.69, 135.70)), zoom_start=zoom, tiles=None,
+                   control_scale=True, prefer_canvas=False)
+    _local_assets(m)
+    if tiles:
+        folium.TileLayer(tiles=tiles, attr=current_app.config.get("TILE_ATTRIBUTION") or GSI_ATTR,
+                         name=t("base_map", lang), max_zoom=18, overlay=False, control=True).add_to(m)
+    today = dt.date.today()
+
+    for layer in layers.area_layers():
+        coll = area_collections.get(layer.id)
+        if not coll or not coll["features"]:
+            continue
+        group = folium.FeatureGroup(name=layer.name(lang), show=True)
+        for feat in coll["features"]:
+            feat["properties"]["label"] = str(escape(feat["properties"]["name"]))
+        folium.GeoJson(
+            coll, name=layer.name(lang),
+            style_function=lambda _f, c=layer.colour, w=layer.weight, d=layer.dash: {
+                "color": c, "weight": w, "fillOpacity": 0.03, "dashArray": d},
+            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=False),
+        ).add_to(group)
+        group.add_to(m)
+
+    by_layer: dict[str, list] = {}
+    for place in places:
+        by_layer.setdefault(place.layer, []).append(place)
+    for layer in layers.place_layers():
+        group = folium.FeatureGroup(name=f"{layer.icon} {layer.name(lang)}", show=True)
+        for place in by_layer.get(layer.id, []):
+            p = public_place(place)
+            if p["lat"] is None:
+                continue
+            folium.CircleMarker(
+                location=[p["lat"], p["lon"]], radius=9 if p["precision"] == "exact" else 14,
+                color="#000000", weight=1.5, fill=True, fill_color=layer.colour, fill_opacity=0.9,
+                dash_array=None if p["precision"] == "exact" else "4 3",
+                popup=folium.Popup(popup_html(place, lang, today), max_width=320),
+                tooltip=str(escape(p["name"])),
+            ).add_to(group)
+        group.add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
+
+
+def map_parts(m: folium.Map) -> dict[str, Markup]:
+    root = m.get_root()
+    root.render()
+    return {"header": Markup(root.header.render()), "html": Markup(root.html.render()),
+            "script": Markup(root.script.render())}
