@@ -16,8 +16,10 @@ GSI_ATTR = '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院�
 
 
 def _local_assets(element) -> None:
-    """folium points at CDNs by default: point every asset at our own /static instead."""
-    js = {"leaflet": "vendor/leaflet/leaflet.js", "markerclusterjs": "vendor/markercluster/leaflet.markercluster.js"}
+    """folium points at CDNs by default: point every asset at our own /static instead
+    (jQuery too: folium builds popups with it; bootstrap and awesome-markers are not used)."""
+    js = {"leaflet": "vendor/leaflet/leaflet.js", "jquery": "vendor/jquery/jquery.min.js",
+          "markerclusterjs": "vendor/markercluster/leaflet.markercluster.js"}
     css = {"leaflet_css": "vendor/leaflet/leaflet.css",
            "markerclustercss": "vendor/markercluster/MarkerCluster.css",
            "markerclusterdefaultcss": "vendor/markercluster/MarkerCluster.Default.css"}
@@ -54,10 +56,11 @@ def popup_html(place, lang: str, today: dt.date) -> str:
 
 
 def build_map(places: list, area_collections: dict[str, dict], lang: str, attributions: list[str],
-              center: tuple[float, float] | None = None, zoom: int = 13) -> folium.Map:
+              bounds: list[list[float]] | None = None) -> folium.Map:
     tiles = current_app.config.get("TILE_URL")
-    m = folium.Map(location=list(center or (34.69, 135.70)), zoom_start=zoom, tiles=None,
-                   control_scale=True, prefer_canvas=False)
+    m = folium.Map(location=[34.69, 135.70], zoom_start=12, tiles=None, control_scale=True)
+    if bounds:
+        m.fit_bounds(bounds)
     _local_assets(m)
     if tiles:
         folium.TileLayer(tiles=tiles, attr=current_app.config.get("TILE_ATTRIBUTION") or GSI_ATTR,

@@ -25,8 +25,7 @@ def index():
     areas = {layer.id: queries.areas_geojson(session, layer.id, simplify_deg=0.00005)
              for layer in layers.area_layers()}
     attributions = queries.attributions(session)
-    center = _center(session)
-    m = build_map(places, areas, lang, attributions, center=center)
+    m = build_map(places, areas, lang, attributions, bounds=_bounds(session))
     hidden = [public_place(p) for p in places if p.public_point is None]
     return render_template("index.html", map=map_parts(m), attributions=attributions,
                            fictional=queries.has_fictional(session), hidden=hidden,
@@ -47,8 +46,10 @@ def place_page(place_id: int):
                            attributions=queries.attributions(session))
 
 
-def _center(session) -> tuple[float, float] | None:
+def _bounds(session) -> list[list[float]] | None:
+    """[[south, west], [north, east]] of the school districts loaded, to fit the map to."""
     from sqlalchemy import func
-    centre = func.ST_Centroid(func.ST_Envelope(func.ST_Collect(Area.geom)))
-    row = session.execute(select(func.ST_Y(centre), func.ST_X(centre)).where(Area.kind == "elementary")).one()
-    return (row[0], row[1]) if row[0] is not None else None
+    box = func.ST_Envelope(func.ST_Collect(Area.geom))
+    row = session.execute(select(func.ST_YMin(box), func.ST_XMin(box), func.ST_YMax(box), func.ST_XMax(box))
+                          .where(Area.kind.in_(("elementary", "junior_high")))).one()
+    return [[row[0], row[1]], [row[2], row[3]]] if row[0] is not None else None
