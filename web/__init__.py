@@ -42,7 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.context_processor
     def inject():
-        return {"t": t, "lang": current_lang()}
+        return {"t": t, "lang": current_lang(), "has_endpoint": lambda name: name in app.view_functions}
 
     @app.after_request
     def remember_lang(resp):
@@ -52,10 +52,12 @@ def create_app(config: dict | None = None) -> Flask:
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         return resp
 
-    from web import api, coordinator, public
+    from web import api, coordinator, coverage, meeting, public
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(coordinator.bp)
+    app.register_blueprint(coverage.bp)
+    app.register_blueprint(meeting.bp)
     return app
 
 

@@ -28,6 +28,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "hidden_places": {"ja": "位置を公開していない場所", "en": "Places whose location is not public"},
     "language_switch": {"ja": "English", "en": "日本語"},
     "imports": {"ja": "取り込み履歴", "en": "Imports"},
+    "coverage": {"ja": "空白地域", "en": "Coverage gaps"},
+    "meeting": {"ja": "会議用表示", "en": "Meeting mode"},
     "not_found": {"ja": "見つかりません", "en": "Not found"},
     "read": {"ja": "読込", "en": "Read"},
     "new": {"ja": "新規", "en": "New"},
