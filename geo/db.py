@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from functools import lru_cache
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
@@ -21,9 +20,21 @@ def database_url() -> str:
     return default_cluster().url()
 
 
-@lru_cache(maxsize=8)
+_engines: dict[str, Engine] = {}
+
+
 def get_engine(url: str | None = None) -> Engine:
-    return create_engine(url or database_url(), pool_pre_ping=True, future=True)
+    """One engine (and connection pool) per database URL for the life of the process."""
+    url = url or database_url()
+    if url not in _engines:
+        _engines[url] = create_engine(url, pool_pre_ping=True, future=True)
+    return _engines[url]
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection (before the database server is stopped)."""
+    while _engines:
+        _engines.popitem()[1].dispose()
 
 
 def session_factory(url: str | None = None) -> sessionmaker:

@@ -149,6 +149,9 @@ def load_demo(session: Session) -> DemoResult:
                              households=int(r.SETAI or 0), line=i + 1) for i, r in towns.iterrows()]
     save_population(session, ds_c, pops)
 
+    from geo.gazetteer import import_gazetteer
+    import_gazetteer(session, DEMO_DIR / "29209_ikoma.json", name="demo:gazetteer-ikoma")
+
     places = _generate_places(session, ds_p, towns)
     catchments = _make_catchments(session, ds_p, towns, places["support_branches"])
     session.flush()

@@ -179,6 +179,7 @@ class GazetteerEntry(Base):
     town: Mapped[str | None] = mapped_column(Text)
     chome: Mapped[int | None] = mapped_column(Integer)
     block: Mapped[str | None] = mapped_column(Text)
+    koaza: Mapped[str | None] = mapped_column(Text)
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     source: Mapped[str | None] = mapped_column(Text)

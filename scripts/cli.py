@@ -103,5 +103,10 @@ def serve(host: str, port: int, debug: bool) -> None:
     app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
 
 
+from scripts.import_cli import import_group  # noqa: E402
+
+main.add_command(import_group)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

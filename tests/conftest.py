@@ -1,6 +1,6 @@
 """Test fixtures: a throwaway embedded PostGIS (the same mechanism as `tsunagari db up`).
 
-One cluster per test session under var/test-pg. Two template databases are built once —
+One cluster per test session under var/test-pg-<pid>, removed at the end. Two template databases are built once —
 `tpl_empty` (migrated, no data) and `tpl_demo` (migrated + the 生駒市 demo) — and every
 test that writes gets its own fresh copy (CREATE DATABASE ... TEMPLATE, ~0.2 s).
 """
@@ -31,10 +31,13 @@ def real_data() -> Path:
 def cluster():
     from geo.embedded import cluster_at
 
-    c = cluster_at(ROOT / "var" / "test-pg")
+    # one cluster per pytest process, so parallel runs (developers, helpers, CI) never collide
+    c = cluster_at(ROOT / "var" / f"test-pg-{os.getpid()}")
     c.destroy()
     c.start()
     yield c
+    from geo.db import dispose_engines
+    dispose_engines()
     c.destroy()
 
 
@@ -84,16 +87,18 @@ def shared_demo_url(templates) -> str:
 
 @pytest.fixture
 def session_for():
-    engines = []
+    opened = []
 
     def make(url: str) -> Session:
         engine = _engine(url)
-        engines.append(engine)
-        return Session(engine, expire_on_commit=False)
+        session = Session(engine, expire_on_commit=False)
+        opened.append((session, engine))
+        return session
 
     yield make
-    for e in engines:
-        e.dispose()
+    for session, engine in opened:
+        session.close()
+        engine.dispose()
 
 
 def make_app(url: str, **config):

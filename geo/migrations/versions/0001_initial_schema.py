@@ -63,6 +63,7 @@ def upgrade() -> None:
     sa.Column('town', sa.Text(), nullable=True),
     sa.Column('chome', sa.Integer(), nullable=True),
     sa.Column('block', sa.Text(), nullable=True),
+    sa.Column('koaza', sa.Text(), nullable=True),
     sa.Column('lat', sa.Float(), nullable=False),
     sa.Column('lon', sa.Float(), nullable=False),
     sa.Column('source', sa.Text(), nullable=True),
