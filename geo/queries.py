@@ -10,7 +10,7 @@ import json
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Float, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from geo.models import Area, Dataset, Place
@@ -68,18 +68,43 @@ def places_in_bbox(session: Session, bbox: BBox, layers: list[str] | None = None
     return list(session.scalars(q.order_by(Place.id).limit(limit)))
 
 
+def _metres_per_degree_floor(lat: float, reach_deg: float) -> float:
+    """A lower bound on the metres one degree of planar distance covers within reach of lat."""
+    worst = min(89.0, abs(lat) + reach_deg)
+    return 111_000.0 * math.cos(math.radians(worst))
+
+
 def nearest_places(session: Session, lat: float, lon: float, layers: list[str] | None = None,
-                   limit: int = 20, where=None) -> list[tuple[Place, float]]:
-    """K nearest places by the KNN operator on the GiST index, with the distance in metres."""
+                   limit: int = 20, where=None, accept=None) -> list[tuple[Place, float]]:
+    """The `limit` places nearest in metres, by the KNN operator on the GiST index of public_point.
+
+    `<->` orders by planar distance in degrees, which is not metric order (a degree of
+    longitude is shorter than one of latitude). So candidates are fetched in planar order,
+    ranked by their true geodesic distance, and the batch grows until no place beyond it
+    could still be nearer: exact, and still an index scan. `where` adds SQL conditions;
+    `accept(place)` is a Python check for what SQL cannot express (schedule bands).
+    Distances are from the public point only, so they never reveal a private location.
+    """
     here = func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
     distance = func.ST_Distance(func.geography(Place.public_point), func.geography(here))
-    q = select(Place, distance).where(Place.public_point.is_not(None), active_on())
+    planar = Place.public_point.op("<->", return_type=Float)(here)
+    q = select(Place, distance, planar).where(Place.public_point.is_not(None), active_on())
     if layers:
         q = q.where(Place.layer.in_(layers))
     if where is not None:
         q = q.where(where)
-    q = q.order_by(Place.public_point.op("<->")(here)).limit(limit)
-    return [(place, float(dist)) for place, dist in session.execute(q)]
+    q = q.order_by(planar)
+    batch = max(limit * 2, limit + 20)
+    while True:
+        rows = session.execute(q.limit(batch)).all()
+        kept = [(p, float(d)) for p, d, _ in rows if accept is None or accept(p)]
+        kept.sort(key=lambda pd: (pd[1], pd[0].id))
+        if len(rows) < batch:           # everything that matches was fetched
+            return kept[:limit]
+        reach = float(rows[-1][2])      # no unfetched place is nearer than this, in degrees
+        if len(kept) >= limit and kept[limit - 1][1] <= reach * _metres_per_degree_floor(lat, reach):
+            return kept[:limit]
+        batch *= 4
 
 
 def areas_at(session: Session, lat: float, lon: float, kinds: list[str] | None = None) -> list[Area]:

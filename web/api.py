@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-import layers
 from geo import queries
 from geo.models import AREA_KINDS, Place
+from geo import search
 from geo.privacy import public_feature
 from web import db_session
+from web.i18n import current_lang
 
 bp = Blueprint("api", __name__)
 
@@ -32,18 +33,6 @@ def _float(name: str, lo: float, hi: float) -> float:
     return value
 
 
-def _layers() -> list[str] | None:
-    raw = request.args.get("layer")
-    if not raw:
-        return None
-    known = {l.id for l in layers.place_layers()}
-    wanted = [x for x in raw.split(",") if x]
-    unknown = [x for x in wanted if x not in known]
-    if unknown:
-        raise BadRequest(f"不明なレイヤー (unknown layer): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-    return wanted
-
-
 def _limit(default: int, maximum: int) -> int:
     raw = request.args.get("limit")
     if raw is None:
@@ -64,23 +53,38 @@ def _latlon(text: str) -> tuple[float, float]:
     return lat, lon
 
 
+def _filters() -> search.Filters:
+    try:
+        return search.Filters.from_args(request.args)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+def _bbox() -> queries.BBox:
+    try:
+        return queries.BBox.parse(request.args["bbox"])
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+
+
 @bp.get("/places")
 def places():
+    """near=lat,lon (nearest first, with distance and walking minutes) or bbox=w,s,e,n, plus
+    filters: layer, day, time, target, free, no_reservation, consultation."""
     session = db_session()
-    wanted = _layers()
+    filters = _filters()
+    lang = current_lang()
     if request.args.get("near"):
         lat, lon = _latlon(request.args["near"])
-        rows = queries.nearest_places(session, lat, lon, wanted, _limit(20, 200))
-        feats = [public_feature(p, distance_m=round(d), walk_min=queries.walking_minutes(round(d))) for p, d in rows]
-    elif request.args.get("bbox"):
-        try:
-            bbox = queries.BBox.parse(request.args["bbox"])
-        except ValueError as exc:
-            raise BadRequest(str(exc)) from None
-        feats = [public_feature(p) for p in queries.places_in_bbox(session, bbox, wanted, _limit(5000, 20000))]
-    else:
-        raise BadRequest("near=緯度,経度 か bbox=西,南,東,北 を指定してください (give near=lat,lon or bbox=w,s,e,n)")
-    return jsonify({"type": "FeatureCollection", "features": feats})
+        rows = search.nearest(session, lat, lon, filters, _limit(20, 200))
+        return jsonify({"type": "FeatureCollection",
+                        "features": [search.feature(p, lang, distance=d) for p, d in rows]})
+    if request.args.get("bbox"):
+        bbox = _bbox()
+        rows, truncated = search.in_bbox(session, bbox, filters, _limit(5000, 20000))
+        return jsonify({"type": "FeatureCollection", "truncated": truncated,
+                        "features": [search.feature(p, lang) for p in rows]})
+    raise BadRequest("near=緯度,経度 か bbox=西,南,東,北 を指定してください (give near=lat,lon or bbox=w,s,e,n)")
 
 
 @bp.get("/places/<int:place_id>")
@@ -88,7 +92,48 @@ def place(place_id: int):
     p = db_session().get(Place, place_id)
     if p is None:
         return jsonify({"error": "見つかりません (not found)"}), 404
-    return jsonify(public_feature(p))
+    return jsonify(search.feature(p, current_lang(), dates=3))
+
+
+@bp.get("/search")
+def search_endpoint():
+    """Where to look from — q (address or place name) or lat/lon (the browser's location) —
+    then the nearest places with the filters, and who to ask for help there."""
+    session = db_session()
+    filters = _filters()
+    lang = current_lang()
+    limit = _limit(10, 50)
+    municipality = request.args.get("municipality") or None
+    if municipality is not None and not (municipality.isdigit() and len(municipality) in (5, 6)):
+        raise BadRequest("municipality は5桁か6桁の団体コードです (municipality must be a 5 or 6 digit code)")
+    out: dict = {"origin": None, "matches": [], "results": [], "help": None, "areas": [], "message": None}
+    if request.args.get("q") is not None:
+        try:
+            found = search.search_text(session, request.args["q"], municipality)
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
+        out["query"] = found.query
+        out["matches"] = [search.result(p, lang) for p in found.matches]
+        origin = found.origin
+        if origin is None:
+            out["message"] = found.reason
+    elif request.args.get("lat") is not None or request.args.get("lon") is not None:
+        origin = search.Origin(lat=_float("lat", -90, 90), lon=_float("lon", -180, 180),
+                               label="現在地" if lang == "ja" else "Your location", kind="location")
+    else:
+        raise BadRequest("q=住所か名前 か lat=緯度&lon=経度 を指定してください (give q=text or lat=..&lon=..)")
+    if origin is not None:
+        out["origin"] = {"lat": origin.lat, "lon": origin.lon, "label": origin.label, "kind": origin.kind,
+                         "level": origin.level, "approximate": origin.approximate}
+        rows = search.nearest(session, origin.lat, origin.lon, filters, limit)
+        out["results"] = [search.result(p, lang, distance=d) for p, d in rows]
+        helper = search.help_desk(session, origin.lat, origin.lon)
+        if helper:
+            out["help"] = {"by": helper["by"], "area": helper["area"],
+                           "place": search.result(helper["place"], lang, distance=helper.get("distance"))}
+        out["areas"] = [{"id": a.id, "kind": a.kind, "code": a.code, "name": a.name}
+                        for a in search.areas_here(session, origin.lat, origin.lon)]
+    return jsonify(out)
 
 
 @bp.get("/areas")
@@ -96,12 +141,7 @@ def areas():
     kind = request.args.get("kind", "")
     if kind not in AREA_KINDS:
         raise BadRequest(f"kind は {', '.join(AREA_KINDS)} のどれかです (kind must be one of them)")
-    bbox = None
-    if request.args.get("bbox"):
-        try:
-            bbox = queries.BBox.parse(request.args["bbox"])
-        except ValueError as exc:
-            raise BadRequest(str(exc)) from None
+    bbox = _bbox() if request.args.get("bbox") else None
     return jsonify(queries.areas_geojson(db_session(), kind, bbox))
 
 

@@ -1,0 +1,348 @@
+"""Resident search: filters, text search (address or place name), nearest places with their
+next dates, the support branch responsible for a point, and the places of an area. No Flask.
+
+Every location that leaves this module comes from `public_point` through geo/privacy.py:
+distances are measured from the public point (so a blurred place's distance is blurred too)
+and hidden places are never located, only listed by name.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+import layers
+from geo import queries
+from geo.models import AREA_KINDS, TARGET_GROUPS, Area, Dataset, Place
+from geo.privacy import public_feature, public_place
+from geo.schedule import (ASK_DIRECTLY_EN, ASK_DIRECTLY_JA, WEEKDAYS_EN, WEEKDAYS_JA, format_date_ja,
+                          format_next_en, format_next_ja, next_occurrences, open_bands)
+
+BANDS = ("morning", "afternoon", "evening")
+BAND_LABELS = {"morning": ("午前", "Morning"), "afternoon": ("午後", "Afternoon"), "evening": ("夕方・夜", "Evening")}
+_DAY_NAMES = {name.lower(): i for i, name in enumerate(WEEKDAYS_EN)} | {c: i for i, c in enumerate(WEEKDAYS_JA)}
+_TRUE, _FALSE = {"1", "true", "on", "yes"}, {"0", "false", "off", "no", ""}
+MAX_QUERY_CHARS = 100
+# Areas small enough that listing a hidden place in them would say more than its public
+# town name does: hidden places are only listed in coarser areas.
+FINE_AREA_KINDS = ("town_block",)
+
+
+def _flag(args: Mapping[str, str], name: str) -> bool:
+    raw = (args.get(name) or "").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ValueError(f"{name} は 1 か 0 です ({name} must be 1 or 0)")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a resident can narrow the search by. Build it with `from_args` (validates)."""
+    layers: tuple[str, ...] = ()
+    weekday: int | None = None          # Monday = 0
+    band: str | None = None             # morning / afternoon / evening
+    target: str | None = None           # one of TARGET_GROUPS
+    free: bool = False
+    no_reservation: bool = False
+    consultation: bool = False
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> "Filters":
+        """Parse request-style parameters: layer=a,b day=0..6|mon|月 time=morning|afternoon|evening
+        target=こども|... free=1 no_reservation=1 consultation=1. Raises ValueError (ja + en)."""
+        known = [l.id for l in layers.place_layers()]
+        wanted: tuple[str, ...] = ()
+        if args.get("layer"):
+            wanted = tuple(dict.fromkeys(x for x in args["layer"].split(",") if x))
+            unknown = [x for x in wanted if x not in known]
+            if unknown:
+                raise ValueError(f"不明なレイヤー (unknown layer): {', '.join(unknown)}; known: {', '.join(known)}")
+        weekday = None
+        day = (args.get("day") or "").strip().lower()
+        if day:
+            if day.isdigit() and int(day) <= 6:
+                weekday = int(day)
+            elif day in _DAY_NAMES:
+                weekday = _DAY_NAMES[day]
+            else:
+                raise ValueError("day は 0（月）〜6（日）です (day must be 0=Mon..6=Sun)")
+        band = (args.get("time") or "").strip() or None
+        if band is not None and band not in BANDS:
+            raise ValueError(f"time は {', '.join(BANDS)} のどれかです (time must be one of them)")
+        target = (args.get("target") or "").strip() or None
+        if target is not None and target not in TARGET_GROUPS:
+            raise ValueError(f"target は {'・'.join(TARGET_GROUPS)} のどれかです (unknown target group)")
+        return cls(layers=wanted, weekday=weekday, band=band, target=target, free=_flag(args, "free"),
+                   no_reservation=_flag(args, "no_reservation"), consultation=_flag(args, "consultation"))
+
+    def where(self):
+        """The SQL part of the filter (everything but the time-of-day band)."""
+        conds = []
+        if self.layers:
+            conds.append(Place.layer.in_(self.layers))
+        if self.weekday is not None:
+            # only structured recurring rules count, exactly as geo.schedule.open_bands
+            conds.append(Place.schedule.contains({"structured": True, "rules": [{"weekdays": [self.weekday]}]}))
+        if self.target:
+            # a place for everyone (誰でも) welcomes every group
+            conds.append(or_(Place.target_groups.any(self.target), Place.target_groups.any("誰でも")))
+        if self.free:
+            conds.append(Place.free_of_charge.is_(True))
+        if self.no_reservation:
+            conds.append(Place.reservation_required.is_(False))
+        if self.consultation:
+            conds.append(Place.has_consultation.is_(True))
+        return and_(*conds) if conds else None
+
+    def accept(self, place: Place) -> bool:
+        """The Python part: open in the chosen time band (on the chosen day, if any)."""
+        if self.band is None:
+            return True
+        pairs = open_bands(place.schedule)
+        return any(b == self.band and (self.weekday is None or wd == self.weekday) for wd, b in pairs)
+
+    @property
+    def needs_python(self) -> bool:
+        return self.band is not None
+
+    def params(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        if self.layers:
+            out["layer"] = ",".join(self.layers)
+        if self.weekday is not None:
+            out["day"] = str(self.weekday)
+        if self.band:
+            out["time"] = self.band
+        if self.target:
+            out["target"] = self.target
+        for name in ("free", "no_reservation", "consultation"):
+            if getattr(self, name):
+                out[name] = "1"
+        return out
+
+
+# --------------------------------------------------------------------------- dates and results
+def next_text(place: Place, today: dt.date, lang: str = "ja") -> str:
+    return format_next_en(place.schedule, today) if lang == "en" else format_next_ja(place.schedule, today)
+
+
+def next_dates(place: Place, today: dt.date, lang: str = "ja", n: int = 3) -> list[dict[str, Any]]:
+    out = []
+    for d, start, end in next_occurrences(place.schedule, today, n):
+        times = f"{start or ''}–{end or ''}" if (start or end) else ""
+        label = (f"{WEEKDAYS_EN[d.weekday()]} {d.isoformat()}" if lang == "en" else format_date_ja(d))
+        out.append({"date": d.isoformat(), "start": start, "end": end, "label": f"{label} {times}".strip()})
+    return out
+
+
+def ask_directly(lang: str) -> str:
+    return ASK_DIRECTLY_EN if lang == "en" else ASK_DIRECTLY_JA
+
+
+def _extra(place: Place, lang: str, today: dt.date, distance: float | None, dates: int) -> dict[str, Any]:
+    layer = layers.get(place.layer)
+    extra: dict[str, Any] = {"layer_name": layer.name(lang), "icon": layer.icon, "colour": layer.colour,
+                             "next_text": next_text(place, today, lang)}
+    if dates:
+        extra["next_dates"] = next_dates(place, today, lang, dates)
+    if distance is not None:
+        metres = round(distance)
+        extra.update(distance_m=metres, walk_min=queries.walking_minutes(metres))
+    return extra
+
+
+def result(place: Place, lang: str = "ja", today: dt.date | None = None, distance: float | None = None,
+           dates: int = 0) -> dict[str, Any]:
+    """A place as a resident sees it: public fields only, plus layer, next date, distance."""
+    return public_place(place, **_extra(place, lang, today or dt.date.today(), distance, dates))
+
+
+def feature(place: Place, lang: str = "ja", today: dt.date | None = None, distance: float | None = None,
+            dates: int = 0) -> dict[str, Any]:
+    return public_feature(place, **_extra(place, lang, today or dt.date.today(), distance, dates))
+
+
+# --------------------------------------------------------------------------- spatial searches
+def nearest(session: Session, lat: float, lon: float, filters: Filters = Filters(), limit: int = 10
+            ) -> list[tuple[Place, float]]:
+    """Nearest places by public point, in metres, honouring every filter."""
+    return queries.nearest_places(session, lat, lon, list(filters.layers) or None, limit, where=filters.where(),
+                                  accept=filters.accept if filters.needs_python else None)
+
+
+def in_bbox(session: Session, bbox: queries.BBox, filters: Filters = Filters(), limit: int = 5000
+            ) -> tuple[list[Place], bool]:
+    """Places whose public point is in the box, and whether the list was cut at `limit`."""
+    q = select(Place).where(Place.public_point.is_not(None),
+                            func.ST_Intersects(Place.public_point, bbox.envelope()), queries.active_on())
+    where = filters.where()
+    if where is not None:
+        q = q.where(where)
+    q = q.order_by(Place.id)
+    if not filters.needs_python:
+        rows = list(session.scalars(q.limit(limit + 1)))
+        return rows[:limit], len(rows) > limit
+    rows = [p for p in session.scalars(q) if filters.accept(p)]
+    return rows[:limit], len(rows) > limit
+
+
+@dataclass
+class Origin:
+    lat: float
+    lon: float
+    label: str
+    kind: str                  # address / place / location
+    level: str | None = None   # geocode level (街区 / 町丁目 / 大字) for addresses
+    approximate: bool = False  # the address matched only roughly (e.g. town without 丁目)
+
+
+@dataclass
+class TextSearch:
+    query: str
+    origin: Origin | None = None
+    matches: list[Place] = field(default_factory=list)   # places whose name matches
+    reason: str | None = None                            # why nothing was found (ja + en)
+
+
+def clean_query(text: str | None) -> str:
+    s = unicodedata.normalize("NFKC", text or "").strip()
+    s = re.sub(r"\s+", " ", s)
+    if not s:
+        raise ValueError("住所か場所の名前を入力してください (type an address or a place name)")
+    if len(s) > MAX_QUERY_CHARS:
+        raise ValueError(f"{MAX_QUERY_CHARS}文字以内で入力してください (at most {MAX_QUERY_CHARS} characters)")
+    return s
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def places_named(session: Session, text: str, limit: int = 10) -> list[Place]:
+    """Active places whose name or reading contains the text (ILIKE; wildcards escaped)."""
+    pattern = _like(text)
+    compact = _like(text.replace(" ", ""))
+    q = (select(Place).where(queries.active_on(),
+                             or_(Place.name.ilike(pattern, escape="\\"), Place.name_kana.ilike(pattern, escape="\\"),
+                                 Place.name.ilike(compact, escape="\\")))
+         .order_by(func.length(Place.name), Place.id).limit(limit))
+    return list(session.scalars(q))
+
+
+def default_municipality(session: Session) -> str | None:
+    """The municipality a bare town name ('元町1丁目') is looked up in: the one with most places."""
+    row = session.execute(select(Place.municipality_code, func.count()).where(Place.municipality_code.is_not(None))
+                          .group_by(Place.municipality_code).order_by(func.count().desc()).limit(1)).first()
+    return row[0] if row else None
+
+
+def search_text(session: Session, text: str, municipality_code: str | None = None) -> TextSearch:
+    """Find where the resident means: an address (offline geocoder) or a place by name.
+
+    An address matched at 街区/町丁目/大字 level wins unless the geocoder was unsure and a
+    place name matches; then the first matching place (at its public point) is the origin.
+    """
+    from geo.gazetteer import geocoder_for
+
+    query = clean_query(text)
+    found = TextSearch(query=query, matches=places_named(session, query))
+    code = municipality_code or default_municipality(session)
+    geo = geocoder_for(session).geocode(query, municipality_code=code)
+    located = [p for p in found.matches if p.public_point is not None]
+    if geo.ok and not (geo.needs_review and located):
+        found.origin = Origin(lat=geo.lat, lon=geo.lon, label=geo.matched, kind="address", level=geo.level,
+                              approximate=geo.needs_review)
+    elif located:
+        lat, lon = public_place(located[0])["lat"], public_place(located[0])["lon"]
+        found.origin = Origin(lat=lat, lon=lon, label=located[0].name, kind="place")
+    elif not found.matches:
+        found.reason = ("住所も場所の名前も見つかりませんでした。町名（例：元町1丁目）か場所の名前を入れてください "
+                        "(no address or place matched; try a town name such as 元町1丁目, or a place name)")
+    return found
+
+
+def help_desk(session: Session, lat: float, lon: float) -> dict[str, Any] | None:
+    """The support branch responsible for the point (its catchment covers it); if no catchment
+    covers the point, the nearest place with a consultation desk. Public fields only."""
+    for area in queries.areas_at(session, lat, lon, ["catchment"]):
+        if area.place is not None and area.place.status == "active":
+            return {"by": "catchment", "area": {"id": area.id, "name": area.name}, "place": area.place}
+    near = queries.nearest_places(session, lat, lon, None, 1, where=Place.has_consultation.is_(True))
+    if near:
+        return {"by": "nearest", "area": None, "place": near[0][0], "distance": near[0][1]}
+    return None
+
+
+def areas_here(session: Session, lat: float, lon: float) -> list[Area]:
+    """School districts and catchment at a point, for 'print the list of this area' links."""
+    return queries.areas_at(session, lat, lon, ["elementary", "junior_high", "catchment"])
+
+
+# --------------------------------------------------------------------------- areas and lists
+def resolve_area(session: Session, spec: str | None) -> Area | None:
+    """An area by id ('12') or by kind and code ('elementary:29209-03'). ValueError if malformed."""
+    spec = (spec or "").strip()
+    if spec.isdigit() and len(spec) < 10:
+        return session.get(Area, int(spec))
+    if ":" in spec:
+        kind, code = spec.split(":", 1)
+        if kind not in AREA_KINDS or not code or len(code) > 100:
+            raise ValueError(f"area は ID か 種類:コード です（種類: {', '.join(AREA_KINDS)}）"
+                             f" (area must be an id or kind:code)")
+        return session.scalar(select(Area).where(Area.kind == kind, Area.code == code))
+    raise ValueError("area は ID か 種類:コード です (area must be an id or kind:code)")
+
+
+def places_in_area(session: Session, area: Area, filters: Filters = Filters()) -> list[Place]:
+    """Active places in an area, by layer order and name.
+
+    Located places count by their public point (what the map shows). Hidden places have no
+    public point; they are listed by name in coarse areas (school districts, catchments)
+    using their true point internally — the list never shows a location, and they are left
+    out of small areas (町丁) where membership would say more than their public town name.
+    """
+    geom = select(Area.geom).where(Area.id == area.id).scalar_subquery()
+    located = and_(Place.public_point.is_not(None), func.ST_Intersects(geom, Place.public_point))
+    cond = located
+    if area.kind not in FINE_AREA_KINDS:
+        cond = or_(located, and_(Place.public_point.is_(None), Place.point.is_not(None),
+                                 func.ST_Intersects(geom, Place.point)))
+    q = select(Place).where(queries.active_on(), cond)
+    where = filters.where()
+    if where is not None:
+        q = q.where(where)
+    order = {l.id: i for i, l in enumerate(layers.place_layers())}
+    rows = [p for p in session.scalars(q) if filters.accept(p)]
+    return sorted(rows, key=lambda p: (order.get(p.layer, 99), p.name_kana or p.name, p.id))
+
+
+def list_choices(session: Session) -> dict[str, list[Area]]:
+    """Areas a printed list can be made for, by kind."""
+    out: dict[str, list[Area]] = {}
+    for kind in ("elementary", "junior_high", "catchment"):
+        out[kind] = list(session.scalars(select(Area).where(Area.kind == kind).order_by(Area.code)))
+    return out
+
+
+def source_of(session: Session, place: Place) -> dict[str, Any] | None:
+    """The dataset a place comes from: name, attribution, licence, fictional."""
+    if place.dataset_id is None:
+        return None
+    d = session.get(Dataset, place.dataset_id)
+    if d is None:
+        return None
+    return {"name": d.name, "attribution": d.attribution, "licence": d.licence, "fictional": d.fictional}
+
+
+def updated_label(place: Place, lang: str = "ja") -> str | None:
+    if place.updated_at is None:
+        return None
+    d = place.updated_at.date()
+    return d.isoformat() if lang == "en" else format_date_ja(d)
