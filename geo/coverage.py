@@ -1,0 +1,658 @@
+"""Coverage gaps per area: where no place reaches people. No Flask here.
+
+The method is written for coordinators in docs/coverage.md; every number below can be
+checked by hand from it. In short, per area of one kind (小学校区, 中学校区, ...) and one
+place layer:
+
+- places:            active places of the layer whose true point lies inside the area
+                     (hidden / approximate places count in their true area; the point
+                     itself is never returned);
+- target_population: the layer's target population (65+, 0–14 or everyone) living in the
+                     area, from 町丁 small areas (kind 'town_block') spread uniformly over
+                     their polygons; None when age bands are not loaded (never invented);
+- per_1000:          places per 1,000 of the target population;
+- covered_share:     share of the area's people (target band if known, else everyone,
+                     else plain land area) within the layer's walking radius of a place of
+                     the layer (anywhere, also across the boundary);
+- open_bands:        (weekday, band) pairs in which at least one place inside is open;
+- klass:             空白 (no place inside) / 手薄 / 充足 by per-layer thresholds.
+
+Results are cached per process and keyed by a data version (a fingerprint of the place,
+area and population tables), so any import or edit invalidates them.
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import math
+import threading
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+import layers
+from geo.schedule import open_bands as schedule_open_bands
+
+KLASS_NONE, KLASS_THIN, KLASS_COVERED = "空白", "手薄", "充足"
+KLASS_EN = {KLASS_NONE: "none", KLASS_THIN: "thin", KLASS_COVERED: "covered"}
+KLASS_ORDER = {KLASS_NONE: 0, KLASS_THIN: 1, KLASS_COVERED: 2}
+BANDS = ("morning", "afternoon", "evening")
+ALL_BANDS = [(wd, band) for wd in range(7) for band in BANDS]
+BUFFER_QUAD_SEGS = 16          # a walking-radius circle is drawn as a 64-sided polygon
+TARGET_LABEL = {"age_65_over": ("65歳以上", "aged 65+"), "age_0_14": ("0〜14歳", "aged 0-14"),
+                "total": ("全人口", "everyone")}
+
+# Thresholds per layer (docs/coverage.md explains them). 空白 always means "no place inside".
+# 充足 needs at least min_places places, at least min_covered_share of the people within
+# walking radius, and (only when set and the target population is known) min_per_1000.
+GENERIC_THRESHOLDS = {"min_places": 1, "min_covered_share": 0.5, "min_per_1000": None}
+DEFAULT_THRESHOLDS: dict[str, dict[str, Any]] = {
+    "salons": {"min_places": 2, "min_covered_share": 0.6, "min_per_1000": 1.0},
+    "engawa": {"min_places": 1, "min_covered_share": 0.5, "min_per_1000": None},
+    "kodomo_shokudo": {"min_places": 1, "min_covered_share": 0.5, "min_per_1000": None},
+    "support_branches": {"min_places": 1, "min_covered_share": 0.8, "min_per_1000": None},
+}
+
+
+def default_thresholds(layer_id: str) -> dict[str, Any]:
+    layer = layers.get(layer_id)
+    own = getattr(layer, "coverage_thresholds", None)  # a layer file may declare its own
+    out = dict(GENERIC_THRESHOLDS)
+    out.update(DEFAULT_THRESHOLDS.get(layer_id, {}))
+    if own:
+        out.update(own)
+    return out
+
+
+def normalise_thresholds(layer_id: str, thresholds: dict | None) -> dict[str, Any]:
+    """Defaults of the layer overridden by the caller's values (None / '' keeps the default,
+    except min_per_1000 where None switches the criterion off). Raises ValueError."""
+    out = default_thresholds(layer_id)
+    for key, value in (thresholds or {}).items():
+        if key not in out:
+            raise ValueError(f"しきい値の名前が不明です (unknown threshold): {key}")
+        if value == "" or (value is None and key != "min_per_1000"):
+            continue
+        out[key] = value
+    try:
+        out["min_places"] = int(out["min_places"])
+        out["min_covered_share"] = float(out["min_covered_share"])
+        out["min_per_1000"] = None if out["min_per_1000"] is None else float(out["min_per_1000"])
+    except (TypeError, ValueError):
+        raise ValueError("しきい値は数値で指定してください (thresholds must be numbers)") from None
+    if out["min_places"] < 1:
+        raise ValueError("充足に必要な場所数は1以上です (min_places must be at least 1)")
+    if not 0 <= out["min_covered_share"] <= 1:
+        raise ValueError("徒歩圏人口の割合は0〜1です (min_covered_share must be 0..1)")
+    if out["min_per_1000"] is not None and (out["min_per_1000"] < 0 or math.isnan(out["min_per_1000"])):
+        raise ValueError("1,000人あたりの場所数は0以上です (min_per_1000 must be >= 0)")
+    return out
+
+
+@dataclass
+class AreaCoverage:
+    area_id: int
+    kind: str
+    code: str
+    name: str
+    municipality_code: str | None
+    layer_id: str
+    places: int
+    target_population: int | None
+    per_1000: float | None
+    covered_population: float | None
+    covered_share: float | None
+    open_bands: set = field(default_factory=set)
+    missing_bands: list = field(default_factory=list)
+    klass: str = KLASS_NONE
+    klass_en: str = "none"
+    total_population: int | None = None
+    population_65_over: int | None = None
+    population_0_14: int | None = None
+    target_population_kind: str = "total"   # the layer's: age_65_over | age_0_14 | total
+    share_basis: str = "total"              # what covered_share weighs: a band, 'total' or 'area'
+    per_1000_note: str | None = None        # why per_1000 is None (Japanese)
+    per_1000_note_en: str | None = None
+    unknown_time_weekdays: set = field(default_factory=set)  # weekdays open, time not given
+    unscheduled_places: int = 0             # places inside whose schedule is not structured
+    target_groups: dict = field(default_factory=dict)        # target group -> places inside
+    walking_radius_m: int = 0
+    area_m2: float = 0.0
+    reasons: list = field(default_factory=list)     # why this class (Japanese)
+    reasons_en: list = field(default_factory=list)
+
+    def copy(self) -> "AreaCoverage":
+        return replace(self, open_bands=set(self.open_bands), missing_bands=list(self.missing_bands),
+                       unknown_time_weekdays=set(self.unknown_time_weekdays),
+                       target_groups=dict(self.target_groups), reasons=list(self.reasons),
+                       reasons_en=list(self.reasons_en))
+
+
+def rank_key(c: AreaCoverage):
+    """Least covered first: class, then share within walking radius, then places per 1,000."""
+    return (KLASS_ORDER[c.klass], c.covered_share if c.covered_share is not None else -1,
+            c.per_1000 if c.per_1000 is not None else -1, c.places, c.code)
+
+
+# --------------------------------------------------------------------------- data version / cache
+_VERSION_SQL = text("""
+SELECT (SELECT count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) FROM place) || '/' ||
+       (SELECT count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) FROM area) || '/' ||
+       (SELECT count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) FROM population)
+""")
+
+
+def data_version(session: Session) -> str:
+    """A fingerprint that changes with every insert, update or delete of a place, area or
+    population row: row counts plus the sum of the rows' creating transaction ids (xmin).
+    An UPDATE writes a new row version with a new xmin, so the sum moves; no schema change
+    is needed and edits made with plain SQL are seen too."""
+    return session.execute(_VERSION_SQL).scalar_one()
+
+
+_cache: "OrderedDict[tuple, list[AreaCoverage]]" = OrderedDict()
+_cache_lock = threading.Lock()
+CACHE_SIZE = 64
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def _db_identity(session: Session) -> str:
+    bind = session.get_bind()
+    return bind.url.render_as_string(hide_password=True)
+
+
+# --------------------------------------------------------------------------- geometry helpers
+def _extent(session: Session, area_kind: str, municipality_code: str | None):
+    return session.execute(text("""
+        SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), n FROM (
+          SELECT ST_Extent(geom) AS e, count(*) AS n FROM area
+          WHERE kind = :kind AND (CAST(:muni AS text) IS NULL OR municipality_code = :muni)) s"""),
+        {"kind": area_kind, "muni": municipality_code}).one()
+
+
+def metric_srid(lon: float) -> int:
+    """The UTM zone (WGS 84, EPSG:326NN) containing a longitude: metres, scale error < 0.04 %
+    inside the zone. 生駒市 (135.7°E) is zone 53 -> EPSG:32653."""
+    zone = int(math.floor((lon + 180) / 6)) + 1
+    return 32600 + max(1, min(60, zone))
+
+
+def _degrees_for(metres: float, lat: float) -> float:
+    """A generous distance in degrees for a bounding-box prefilter (exact test follows)."""
+    return 1.2 * metres / (111_320 * math.cos(math.radians(min(abs(lat) + 1, 80))))
+
+
+_ACTIVE = """p.status = 'active' AND (p.valid_from IS NULL OR p.valid_from <= :day)
+             AND (p.valid_to IS NULL OR p.valid_to >= :day)"""
+
+
+def _params(session: Session, area_kind: str, layer_id: str, on_date, municipality_code):
+    layer = layers.get(layer_id)
+    if getattr(layer, "kind", None) != "place":
+        raise ValueError(f"場所のレイヤーではありません (not a place layer): {layer_id}")
+    xmin, ymin, xmax, ymax, n = _extent(session, area_kind, municipality_code)
+    if not n:
+        return layer, None
+    return layer, {"kind": area_kind, "muni": municipality_code, "layer": layer_id,
+                   "day": on_date or dt.date.today(), "r": float(layer.walking_radius_m),
+                   "srid": metric_srid((xmin + xmax) / 2),
+                   "rdeg": _degrees_for(layer.walking_radius_m, max(abs(ymin), abs(ymax))),
+                   "quad": f"quad_segs={BUFFER_QUAD_SEGS}"}
+
+
+# Pieces: each target area cut by each populated small area (町丁, kind town_block), in metres.
+_PIECES = """
+WITH tgt AS MATERIALIZED (
+  SELECT id, geom FROM area WHERE kind = :kind AND (CAST(:muni AS text) IS NULL OR municipality_code = :muni)
+), pop AS MATERIALIZED (
+  SELECT DISTINCT ON (p.area_id) p.area_id, p.total, p.age_0_14, p.age_65_over
+  FROM population p JOIN area s ON s.id = p.area_id AND s.kind = 'town_block'
+  ORDER BY p.area_id, p.year DESC
+), pairs AS MATERIALIZED (
+  SELECT t.id AS tid, s.id AS sid, t.geom AS tgeom, s.geom AS sgeom,
+         pop.total, pop.age_0_14, pop.age_65_over,
+         ST_Area(ST_Transform(s.geom, :srid)) AS s_area,
+         ST_Intersection(ST_Transform(t.geom, :srid), ST_Transform(s.geom, :srid)) AS piece
+  FROM tgt t JOIN area s ON s.kind = 'town_block' AND ST_Intersects(t.geom, s.geom)
+  JOIN pop ON pop.area_id = s.id
+)
+"""
+
+# The union of the walking-radius circles of every active place of the layer near a piece.
+_NEAR_UNION = f"""
+  SELECT ST_Union(ST_Buffer(ST_Transform(p.point, :srid), :r, :quad)) AS u
+  FROM place p WHERE p.layer = :layer AND p.point IS NOT NULL AND {_ACTIVE}
+    AND p.point && ST_Expand(pr.tgeom, :rdeg) AND p.point && ST_Expand(pr.sgeom, :rdeg)
+"""
+
+_PIECE_SQL = text(_PIECES + f"""
+SELECT pr.tid, pr.sid, pr.total, pr.age_0_14, pr.age_65_over, pr.s_area,
+       ST_Area(pr.piece) AS piece_area,
+       CASE WHEN cov.u IS NULL THEN 0 ELSE ST_Area(ST_Intersection(pr.piece, cov.u)) END AS cov_area
+FROM pairs pr LEFT JOIN LATERAL ({_NEAR_UNION}) cov ON true
+WHERE NOT ST_IsEmpty(pr.piece)
+""")
+
+# No population loaded at all: plain land-area share per target area.
+_AREA_SHARE_SQL = text(f"""
+SELECT t.id AS tid, ST_Area(ST_Transform(t.geom, :srid)) AS t_area,
+       CASE WHEN cov.u IS NULL THEN 0
+            ELSE ST_Area(ST_Intersection(ST_Transform(t.geom, :srid), cov.u)) END AS cov_area
+FROM area t LEFT JOIN LATERAL (
+  SELECT ST_Union(ST_Buffer(ST_Transform(p.point, :srid), :r, :quad)) AS u
+  FROM place p WHERE p.layer = :layer AND p.point IS NOT NULL AND {_ACTIVE}
+    AND p.point && ST_Expand(t.geom, :rdeg)) cov ON true
+WHERE t.kind = :kind AND (CAST(:muni AS text) IS NULL OR t.municipality_code = :muni)
+""")
+
+_AREAS_SQL = text("""
+SELECT id, kind, code, name, municipality_code FROM area
+WHERE kind = :kind AND (CAST(:muni AS text) IS NULL OR municipality_code = :muni) ORDER BY code, id
+""")
+
+_PLACES_IN_SQL = text(f"""
+SELECT t.id AS tid, p.id AS pid, p.target_groups, p.schedule
+FROM area t JOIN place p ON ST_Intersects(t.geom, p.point)
+WHERE t.kind = :kind AND (CAST(:muni AS text) IS NULL OR t.municipality_code = :muni)
+  AND p.layer = :layer AND {_ACTIVE}
+""")
+
+_HAS_POP_SQL = text("""SELECT EXISTS (SELECT 1 FROM population p JOIN area s ON s.id = p.area_id
+                       WHERE s.kind = 'town_block')""")
+
+
+# --------------------------------------------------------------------------- compute
+def compute_coverage(session: Session, area_kind: str, layer_id: str, *, on_date: dt.date | None = None,
+                     municipality_code: str | None = None, thresholds: dict | None = None) -> list[AreaCoverage]:
+    """Coverage of every area of `area_kind` (optionally one municipality) for one place layer,
+    in area-code order. Places are those active on `on_date` (default today)."""
+    th = normalise_thresholds(layer_id, thresholds)
+    day = on_date or dt.date.today()
+    version = data_version(session)
+    key = (_db_identity(session), version, area_kind, layer_id, day, municipality_code)
+    with _cache_lock:
+        raw = _cache.get(key)
+        if raw is not None:
+            _cache.move_to_end(key)
+    if raw is None:
+        raw = _compute_raw(session, area_kind, layer_id, day, municipality_code)
+        with _cache_lock:
+            _cache[key] = raw
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    out = [c.copy() for c in raw]
+    for c in out:
+        classify(c, th)
+    return out
+
+
+def _compute_raw(session: Session, area_kind: str, layer_id: str, day: dt.date,
+                 municipality_code: str | None) -> list[AreaCoverage]:
+    layer, params = _params(session, area_kind, layer_id, day, municipality_code)
+    if params is None:
+        return []
+    band = layer.target_population
+    areas = session.execute(_AREAS_SQL, params).all()
+    result: dict[int, AreaCoverage] = {}
+    for a in areas:
+        result[a.id] = AreaCoverage(area_id=a.id, kind=a.kind, code=a.code, name=a.name,
+                                    municipality_code=a.municipality_code, layer_id=layer_id, places=0,
+                                    target_population=None, per_1000=None, covered_population=None,
+                                    covered_share=None, target_population_kind=band,
+                                    walking_radius_m=layer.walking_radius_m)
+
+    # places inside, their target groups and open bands
+    groups: dict[int, Counter] = {}
+    for row in session.execute(_PLACES_IN_SQL, params):
+        c = result[row.tid]
+        c.places += 1
+        groups.setdefault(row.tid, Counter()).update(row.target_groups or [])
+        pairs = schedule_open_bands(row.schedule)
+        if not pairs:
+            c.unscheduled_places += 1
+        for wd, b in pairs:
+            if b in BANDS:
+                c.open_bands.add((wd, b))
+            else:
+                c.unknown_time_weekdays.add(wd)
+    for tid, cnt in groups.items():
+        result[tid].target_groups = dict(cnt)
+    for c in result.values():
+        c.missing_bands = [p for p in ALL_BANDS if p not in c.open_bands]
+
+    if session.execute(_HAS_POP_SQL).scalar():
+        _population_coverage(session, params, result, band)
+    else:
+        for c in result.values():
+            c.share_basis = "area"
+            c.per_1000_note = "人口データが登録されていません"
+            c.per_1000_note_en = "No population data is loaded"
+        for row in session.execute(_AREA_SHARE_SQL, params):
+            c = result[row.tid]
+            c.area_m2 = float(row.t_area)
+            c.covered_share = _clamp(row.cov_area / row.t_area) if row.t_area else None
+    return list(result.values())
+
+
+def _clamp(x: float) -> float:
+    return min(1.0, max(0.0, float(x)))
+
+
+def _population_coverage(session: Session, params: dict, result: dict[int, AreaCoverage], band: str) -> None:
+    sums: dict[int, dict[str, Any]] = {}
+    for row in session.execute(_PIECE_SQL, params):
+        s = sums.setdefault(row.tid, {"total": 0.0, "age_0_14": 0.0, "age_65_over": 0.0,
+                                      "known": {"age_0_14": True, "age_65_over": True, "total": True},
+                                      "cov": {"total": 0.0, "age_0_14": 0.0, "age_65_over": 0.0},
+                                      "area": 0.0, "cov_area": 0.0})
+        share = row.piece_area / row.s_area if row.s_area else 0.0
+        cov_share = row.cov_area / row.s_area if row.s_area else 0.0
+        s["area"] += row.piece_area
+        s["cov_area"] += row.cov_area
+        for col in ("total", "age_0_14", "age_65_over"):
+            value = getattr(row, col)
+            if value is None:
+                if (row.total or 0) > 0 or col == "total":
+                    s["known"][col] = False
+                continue
+            s[col] += value * share
+            s["cov"][col] += value * cov_share
+    for tid, c in result.items():
+        s = sums.get(tid)
+        if s is None:  # no populated small area overlaps this area
+            c.total_population = 0
+            c.population_65_over = 0
+            c.population_0_14 = 0
+            c.target_population = 0
+            c.per_1000_note = "区域内に人口のある町丁がありません"
+            c.per_1000_note_en = "No populated small area lies in this area"
+            c.share_basis = band
+            continue
+        c.area_m2 = s["area"]
+        c.total_population = round(s["total"]) if s["known"]["total"] else None
+        c.population_65_over = round(s["age_65_over"]) if s["known"]["age_65_over"] else None
+        c.population_0_14 = round(s["age_0_14"]) if s["known"]["age_0_14"] else None
+        c.target_population = {"total": c.total_population, "age_65_over": c.population_65_over,
+                               "age_0_14": c.population_0_14}[band]
+        basis = band if s["known"][band] else ("total" if s["known"]["total"] else "area")
+        c.share_basis = basis
+        if basis == "area":
+            c.covered_population = None
+            c.covered_share = _clamp(s["cov_area"] / s["area"]) if s["area"] else None
+        else:
+            denom = s[basis]
+            c.covered_population = round(s["cov"][basis], 1)
+            c.covered_share = _clamp(s["cov"][basis] / denom) if denom > 0 else None
+        if c.target_population is None:
+            ja, en = TARGET_LABEL[band]
+            c.per_1000_note = f"{ja}の人口が登録されていないため計算できません（全人口のみ）"
+            c.per_1000_note_en = f"Population {en} is not loaded (total only), so this cannot be computed"
+        elif c.target_population == 0:
+            c.per_1000_note = "対象人口が0人です"
+            c.per_1000_note_en = "The target population is zero"
+        else:
+            c.per_1000 = round(c.places / c.target_population * 1000, 3)
+
+
+def classify(c: AreaCoverage, th: dict[str, Any]) -> None:
+    """Set klass/klass_en and the reasons, from thresholds normalised by normalise_thresholds."""
+    reasons, reasons_en = [], []
+    if c.places == 0:
+        c.klass = KLASS_NONE
+        reasons.append("区域内に場所がありません")
+        reasons_en.append("No place inside the area")
+    else:
+        if c.places < th["min_places"]:
+            reasons.append(f"場所が{c.places}か所（充足は{th['min_places']}か所以上）")
+            reasons_en.append(f"{c.places} place(s) (covered needs {th['min_places']}+)")
+        share = c.covered_share
+        if share is None or share < th["min_covered_share"]:
+            pct = "不明" if share is None else f"{share * 100:.0f}%"
+            reasons.append(f"徒歩圏の割合が{pct}（充足は{th['min_covered_share'] * 100:.0f}%以上）")
+            reasons_en.append(f"{'unknown' if share is None else f'{share * 100:.0f}%'} within walking radius "
+                              f"(covered needs {th['min_covered_share'] * 100:.0f}%+)")
+        if th["min_per_1000"] is not None and c.per_1000 is not None and c.per_1000 < th["min_per_1000"]:
+            reasons.append(f"1,000人あたり{c.per_1000:.2f}か所（充足は{th['min_per_1000']:g}以上）")
+            reasons_en.append(f"{c.per_1000:.2f} per 1,000 (covered needs {th['min_per_1000']:g}+)")
+        c.klass = KLASS_THIN if reasons else KLASS_COVERED
+    if th["min_per_1000"] is not None and c.per_1000 is None and c.places:
+        reasons.append("1,000人あたりの基準は対象人口が不明のため使っていません")
+        reasons_en.append("The per-1,000 criterion is skipped: target population unknown")
+    c.klass_en = KLASS_EN[c.klass]
+    c.reasons, c.reasons_en = reasons, reasons_en
+
+
+def target_group_matrix(results: Iterable[AreaCoverage]) -> tuple[list[str], list[tuple[AreaCoverage, list[int]]]]:
+    """Columns (the standard target groups first, then any other found) and one row per area."""
+    from geo.models import TARGET_GROUPS
+
+    results = list(results)
+    extra = sorted({g for c in results for g in c.target_groups} - set(TARGET_GROUPS))
+    cols = list(TARGET_GROUPS) + extra
+    return cols, [(c, [c.target_groups.get(g, 0) for g in cols]) for c in results]
+
+
+def summary(results: Iterable[AreaCoverage]) -> dict[str, int]:
+    counts = Counter(c.klass for c in results)
+    return {k: counts.get(k, 0) for k in (KLASS_NONE, KLASS_THIN, KLASS_COVERED)}
+
+
+# --------------------------------------------------------------------------- candidate sites
+@dataclass
+class Candidate:
+    label: str
+    place_id: int | None = None      # when the candidate is an existing place (any layer)
+    lat: float | None = None         # PUBLIC location only (public_point for places)
+    lon: float | None = None
+    gain: float = 0.0                # people (or m² when no population) newly within reach
+    order: int = 0                   # 1 = chosen first
+
+
+@dataclass
+class AreaChange:
+    area_id: int
+    code: str
+    name: str
+    before_share: float | None
+    after_share: float | None
+    before_klass: str
+    after_klass: str
+    before_places: int
+    after_places: int
+
+
+@dataclass
+class SiteSuggestion:
+    layer_id: str
+    area_kind: str
+    basis: str                        # age band, 'total' or 'area' (m²)
+    candidates_considered: int
+    chosen: list[Candidate]
+    total: float                      # people (or m²) in all areas
+    covered_before: float
+    covered_after: float
+    areas: list[AreaChange]
+
+    @property
+    def share_before(self) -> float | None:
+        return self.covered_before / self.total if self.total else None
+
+    @property
+    def share_after(self) -> float | None:
+        return self.covered_after / self.total if self.total else None
+
+
+_PIECE_GEOM_SQL = text(_PIECES + f"""
+SELECT pr.tid, pr.sid, pr.total, pr.age_0_14, pr.age_65_over, pr.s_area, ST_Area(pr.piece) AS piece_area,
+       ST_AsBinary(CASE WHEN cov.u IS NULL THEN pr.piece ELSE ST_Difference(pr.piece, cov.u) END) AS uncovered
+FROM pairs pr LEFT JOIN LATERAL ({_NEAR_UNION}) cov ON true
+WHERE NOT ST_IsEmpty(pr.piece)
+""")
+
+_AREA_GEOM_SQL = text(f"""
+SELECT t.id AS tid, ST_AsBinary(
+  CASE WHEN cov.u IS NULL THEN ST_Transform(t.geom, :srid)
+       ELSE ST_Difference(ST_Transform(t.geom, :srid), cov.u) END) AS uncovered,
+  ST_AsBinary(ST_Transform(t.geom, :srid)) AS g
+FROM area t LEFT JOIN LATERAL (
+  SELECT ST_Union(ST_Buffer(ST_Transform(p.point, :srid), :r, :quad)) AS u
+  FROM place p WHERE p.layer = :layer AND p.point IS NOT NULL AND {_ACTIVE}
+    AND p.point && ST_Expand(t.geom, :rdeg)) cov ON true
+WHERE t.kind = :kind AND (CAST(:muni AS text) IS NULL OR t.municipality_code = :muni)
+""")
+
+
+def candidates_from_layer(session: Session, candidate_layer: str, *, on_date: dt.date | None = None,
+                          municipality_code: str | None = None, limit: int = 2000) -> list[dict]:
+    """Active places of any layer as candidate sites: id, name and PUBLIC location only."""
+    rows = session.execute(text(f"""
+        SELECT p.id, p.name, ST_Y(p.public_point) AS lat, ST_X(p.public_point) AS lon
+        FROM place p WHERE p.layer = :layer AND p.point IS NOT NULL AND {_ACTIVE}
+          AND (CAST(:muni AS text) IS NULL OR p.municipality_code = :muni)
+        ORDER BY p.id LIMIT :limit"""), {"layer": candidate_layer, "day": on_date or dt.date.today(),
+                                         "muni": municipality_code, "limit": limit}).all()
+    return [{"place_id": r.id, "label": r.name, "lat": None if r.lat is None else round(r.lat, 6),
+             "lon": None if r.lon is None else round(r.lon, 6)} for r in rows]
+
+
+def suggest_sites(session: Session, area_kind: str, layer_id: str, *, candidate_layer: str | None = None,
+                  points: list[tuple[float, float]] | None = None, k: int = 3, on_date: dt.date | None = None,
+                  municipality_code: str | None = None, thresholds: dict | None = None) -> SiteSuggestion:
+    """Greedy maximal covering: from the candidates (places of `candidate_layer` and/or clicked
+    (lat, lon) points), pick up to k sites one at a time, each time the one that brings the most
+    people not yet within the layer's walking radius of any place (nor of a site already picked)
+    within reach. Returns the picks in order and the coverage before and after."""
+    import shapely
+    from shapely import wkb
+    from shapely.strtree import STRtree
+
+    if not 1 <= int(k) <= 50:
+        raise ValueError("候補の数 k は1〜50です (k must be 1..50)")
+    k = int(k)
+    day = on_date or dt.date.today()
+    th = normalise_thresholds(layer_id, thresholds)
+    layer, params = _params(session, area_kind, layer_id, day, municipality_code)
+    before = {c.area_id: c for c in compute_coverage(session, area_kind, layer_id, on_date=day,
+                                                     municipality_code=municipality_code, thresholds=thresholds)}
+    # candidates: true points in metres internally; public locations for the output
+    cands: list[Candidate] = []
+    geoms = []
+    if params is not None and candidate_layer:
+        rows = session.execute(text(f"""
+            SELECT p.id, p.name, ST_Y(p.public_point) AS lat, ST_X(p.public_point) AS lon,
+                   ST_AsBinary(ST_Transform(p.point, :srid)) AS g
+            FROM place p WHERE p.layer = :cl AND p.point IS NOT NULL AND {_ACTIVE}
+              AND (CAST(:muni AS text) IS NULL OR p.municipality_code = :muni) ORDER BY p.id LIMIT 2000"""),
+            {**params, "cl": candidate_layer}).all()
+        for r in rows:
+            cands.append(Candidate(label=r.name, place_id=r.id, lat=None if r.lat is None else round(r.lat, 6),
+                                   lon=None if r.lon is None else round(r.lon, 6)))
+            geoms.append(wkb.loads(bytes(r.g)))
+    for i, (lat, lon) in enumerate(points or []):
+        lat, lon = float(lat), float(lon)
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ValueError("緯度・経度が範囲外です (lat/lon out of range)")
+        if params is None:
+            continue
+        g = session.execute(text("SELECT ST_AsBinary(ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :srid))"),
+                            {"lat": lat, "lon": lon, "srid": params["srid"]}).scalar_one()
+        cands.append(Candidate(label=f"地点{i + 1} ({lat:.5f}, {lon:.5f})", lat=round(lat, 6), lon=round(lon, 6)))
+        geoms.append(wkb.loads(bytes(g)))
+    if params is None:
+        return SiteSuggestion(layer_id, area_kind, "area", 0, [], 0.0, 0.0, 0.0, [])
+
+    # demand: uncovered parts of each (area × small area) piece, with people per m²
+    band = layer.target_population
+    pieces, dens, owner = [], [], []
+    total_by_area: dict[int, float] = {}
+    cov_by_area: dict[int, float] = {}
+    basis = "area"
+    if session.execute(_HAS_POP_SQL).scalar():
+        rows = session.execute(_PIECE_GEOM_SQL, params).all()
+        known_band = all(getattr(r, band) is not None or not (r.total or 0) for r in rows)
+        known_total = all(r.total is not None for r in rows)
+        basis = band if known_band else ("total" if known_total else "area")
+        for r in rows:
+            people = float(getattr(r, basis) or 0) if basis != "area" else r.s_area
+            d = people / r.s_area if r.s_area else 0.0
+            geom = wkb.loads(bytes(r.uncovered))
+            total_by_area[r.tid] = total_by_area.get(r.tid, 0.0) + d * r.piece_area
+            cov_by_area[r.tid] = cov_by_area.get(r.tid, 0.0) + d * (r.piece_area - geom.area)
+            if not geom.is_empty and d > 0:
+                pieces.append(geom), dens.append(d), owner.append(r.tid)
+    else:
+        for r in session.execute(_AREA_GEOM_SQL, params):
+            g, unc = wkb.loads(bytes(r.g)), wkb.loads(bytes(r.uncovered))
+            total_by_area[r.tid] = g.area
+            cov_by_area[r.tid] = g.area - unc.area
+            if not unc.is_empty:
+                pieces.append(unc), dens.append(1.0), owner.append(r.tid)
+
+    buffers = [shapely.buffer(g, layer.walking_radius_m, quad_segs=BUFFER_QUAD_SEGS) for g in geoms]
+    tree = STRtree(pieces) if pieces else None
+
+    def gain_of(i: int) -> float:
+        if tree is None:
+            return 0.0
+        idx = tree.query(buffers[i], predicate="intersects")
+        return float(sum(dens[j] * shapely.intersection(pieces[j], buffers[i]).area for j in idx))
+
+    # lazy greedy (gains only shrink as sites are picked)
+    import heapq
+    heap = [(-gain_of(i), i) for i in range(len(cands))]
+    heapq.heapify(heap)
+    chosen: list[Candidate] = []
+    gained_by_area: dict[int, float] = {}
+    while heap and len(chosen) < k:
+        neg, i = heapq.heappop(heap)
+        fresh = gain_of(i)
+        if heap and fresh < -heap[0][0] - 1e-9:
+            heapq.heappush(heap, (-fresh, i))
+            continue
+        if fresh <= 1e-9:
+            break
+        cand = cands[i]
+        cand.gain, cand.order = round(fresh, 1), len(chosen) + 1
+        chosen.append(cand)
+        for j in tree.query(buffers[i], predicate="intersects"):
+            cut = shapely.intersection(pieces[j], buffers[i]).area
+            gained_by_area[owner[j]] = gained_by_area.get(owner[j], 0.0) + dens[j] * cut
+            pieces[j] = shapely.difference(pieces[j], buffers[i])
+        tree = STRtree(pieces)
+
+    # areas that receive a picked site get one more place inside
+    extra_places: Counter = Counter()
+    if chosen:
+        area_rows = session.execute(text("""SELECT id, ST_AsBinary(ST_Transform(geom, :srid)) AS g FROM area
+            WHERE kind = :kind AND (CAST(:muni AS text) IS NULL OR municipality_code = :muni)"""), params).all()
+        area_geoms = {r.id: wkb.loads(bytes(r.g)) for r in area_rows}
+        for cand in chosen:
+            g = geoms[cands.index(cand)]
+            for aid, ag in area_geoms.items():
+                if ag.intersects(g):
+                    extra_places[aid] += 1
+    changes = []
+    for aid, c in before.items():
+        tot = total_by_area.get(aid, 0.0)
+        after = c.copy()
+        after.places += extra_places.get(aid, 0)
+        if tot > 0:
+            after.covered_share = _clamp((cov_by_area.get(aid, 0.0) + gained_by_area.get(aid, 0.0)) / tot)
+        if after.per_1000 is not None and after.target_population:
+            after.per_1000 = round(after.places / after.target_population * 1000, 3)
+        classify(after, th)
+        if after.places != c.places or (after.covered_share or 0) - (c.covered_share or 0) > 1e-9:
+            changes.append(AreaChange(aid, c.code, c.name, c.covered_share, after.covered_share, c.klass,
+                                      after.klass, c.places, after.places))
+    changes.sort(key=lambda a: a.code)
+    total = sum(total_by_area.values())
+    covered = sum(cov_by_area.values())
+    return SiteSuggestion(layer_id, area_kind, basis, len(cands), chosen, round(total, 1), round(covered, 1),
+                          round(covered + sum(c.gain for c in chosen), 1), changes)
