@@ -47,7 +47,7 @@ KODOMO_SHOKUDO_TARGET_GROUPS = ["こども", "子育て世帯"]
 PLACE_FIELDS = {
     "name", "source_id", "name_kana", "address", "lat", "lon", "municipality_code",
     "operator", "operator_type", "phone", "email", "url", "school_district", "note",
-    "schedule_text", "fees", "capacity", "reservation",
+    "schedule_text", "fees", "capacity", "reservation", "precision", "target_groups",
     # parts combined into schedule_text / schedule
     "schedule_frequency", "schedule_weekdays", "schedule_dates", "schedule_start",
     "schedule_end", "schedule_time", "schedule_note",
@@ -98,6 +98,8 @@ _ALIASES: dict[str, list[str]] = {
     "fee_note": ["参加費特記事項", "料金特記事項"],
     "reservation": ["予約方法", "予約", "reservation", "申込方法"],
     "reservation_note": ["予約特記事項", "申込特記事項"],
+    "precision": ["位置精度", "位置の精度", "公開精度", "位置の公開", "precision"],
+    "target_groups": ["対象者", "対象", "利用対象", "targetgroups", "target"],
 }
 _ALIAS_INDEX = {_key(a): f for f, names in _ALIASES.items() for a in names}
 
@@ -288,6 +290,37 @@ def _in_japan(lat: float, lon: float) -> bool:
     return 20.0 <= lat <= 46.0 and 122.0 <= lon <= 154.0
 
 
+_PRECISION_WORDS = {
+    "exact": "exact", "正確": "exact", "公開": "exact", "そのまま": "exact",
+    "approximate": "approximate", "おおよそ": "approximate", "概略": "approximate", "ぼかし": "approximate",
+    "approx": "approximate",
+    "hidden": "hidden", "非公開": "hidden", "公開しない": "hidden", "hide": "hidden",
+}
+
+
+def _parse_precision(v: str | None) -> str | None:
+    if not v:
+        return None
+    return _PRECISION_WORDS.get(unicodedata.normalize("NFKC", v).strip().lower())
+
+
+_TARGET_WORDS = (
+    ("誰でも", ("誰でも", "だれでも", "どなたでも", "どなたも", "どなたさまも", "すべての方", "地域住民", "全世代", "多世代")),
+    ("こども", ("こども", "子ども", "子供", "児童", "小学生", "中学生", "高校生", "幼児", "乳幼児", "未就学")),
+    ("子育て世帯", ("子育て", "親子", "保護者", "ひとり親", "妊婦", "乳幼児")),
+    ("高齢者", ("高齢", "シニア", "65歳以上", "お年寄り")),
+    ("障害のある人", ("障害", "障がい", "障碍")),
+)
+
+
+def parse_target_groups(v: str | None) -> list[str]:
+    """'子ども・保護者' -> ['こども', '子育て世帯']; words outside the five groups are ignored."""
+    if not v:
+        return []
+    t = unicodedata.normalize("NFKC", v)
+    return [group for group, words in _TARGET_WORDS if any(w in t for w in words)]
+
+
 def _schedule_parser():
     """geo.schedule.parse_schedule if that module exists (written separately); else None."""
     try:
@@ -321,7 +354,7 @@ def _compose_schedule_text(parts: dict[str, str]) -> str | None:
 
 def read_places_csv(path_or_bytes, *, mapping: dict[str, str] | None = None, municipality_code=None,
                     default_target_groups: list[str] | None = None, layer: str | None = None,
-                    supplement: bool | None = None) -> ReadResult:
+                    supplement: bool | None = None, default_precision: str | None = None) -> ReadResult:
     """Read a place list (CSV, or TSV) into PlaceRecords plus Rejections.
 
     path_or_bytes: path, bytes or a binary file object.
@@ -330,6 +363,8 @@ def read_places_csv(path_or_bytes, *, mapping: dict[str, str] | None = None, mun
     default_target_groups: given to every record (copy). layer='kodomo_shokudo' implies
         ['こども', '子育て世帯'] when default_target_groups is not given. Nothing is assumed otherwise.
     supplement: True = rows complete an existing dataset by ID (name not required).
+    default_precision: precision for rows whose file gives none (a 位置精度 column may say
+        exact / approximate / hidden, or 正確 / おおよそ / 非公開); 'exact' when not given.
 
     Raises ValueError (Japanese + English) for an empty/undecodable file, or when required
     columns cannot be placed (the message lists the columns found and the missing fields).
@@ -557,6 +592,14 @@ def read_places_csv(path_or_bytes, *, mapping: dict[str, str] | None = None, mun
                 extra.setdefault("定員", parts["capacity"])
 
         operator = parts.get("operator")
+        precision = _parse_precision(parts.get("precision"))
+        if parts.get("precision") and precision is None:
+            result.warnings.append(f"{line} 行目: 位置精度 {parts['precision']!r} を解釈できないため既定値にしました "
+                                   f"(line {line}: unknown precision; layer default used)")
+            extra.setdefault("位置精度", parts["precision"])
+        groups = parse_target_groups(parts.get("target_groups"))
+        if parts.get("target_groups"):
+            extra.setdefault("対象", parts["target_groups"])
         rec = PlaceRecord(
             line=line,
             name=name,
@@ -568,7 +611,7 @@ def read_places_csv(path_or_bytes, *, mapping: dict[str, str] | None = None, mun
             municipality_code=code,
             operator=operator,
             operator_type=parts.get("operator_type") or _operator_type(operator),
-            target_groups=list(default_target_groups or []),
+            target_groups=groups or list(default_target_groups or []),
             schedule_text=schedule_text,
             schedule=schedule,
             fees=" / ".join(fee_parts) or None,
@@ -582,6 +625,7 @@ def read_places_csv(path_or_bytes, *, mapping: dict[str, str] | None = None, mun
             school_district=parts.get("school_district"),
             note=parts.get("note"),
             extra=extra,
+            precision=precision or default_precision or "exact",
         )
         result.records.append(rec)
 
