@@ -246,8 +246,9 @@ def default_municipality(session: Session) -> str | None:
 def search_text(session: Session, text: str, municipality_code: str | None = None) -> TextSearch:
     """Find where the resident means: an address (offline geocoder) or a place by name.
 
-    An address matched at 街区/町丁目/大字 level wins unless the geocoder was unsure and a
-    place name matches; then the first matching place (at its public point) is the origin.
+    One located place whose name matches wins when the geocoder found nothing or was unsure;
+    otherwise a geocoded address (街区/町丁目/大字) is the origin. Several name matches and no
+    address: no origin, the matches are returned for the resident to choose from.
     """
     from geo.gazetteer import geocoder_for
 
@@ -256,13 +257,16 @@ def search_text(session: Session, text: str, municipality_code: str | None = Non
     code = municipality_code or default_municipality(session)
     geo = geocoder_for(session).geocode(query, municipality_code=code)
     located = [p for p in found.matches if p.public_point is not None]
-    if geo.ok and not (geo.needs_review and located):
+    if len(located) == 1 and (not geo.ok or geo.needs_review):
+        loc = public_place(located[0])
+        found.origin = Origin(lat=loc["lat"], lon=loc["lon"], label=located[0].name, kind="place")
+    elif geo.ok:
         found.origin = Origin(lat=geo.lat, lon=geo.lon, label=geo.matched, kind="address", level=geo.level,
                               approximate=geo.needs_review)
-    elif located:
-        lat, lon = public_place(located[0])["lat"], public_place(located[0])["lon"]
-        found.origin = Origin(lat=lat, lon=lon, label=located[0].name, kind="place")
-    elif not found.matches:
+    elif found.matches:
+        found.reason = ("名前が一致する場所がいくつかあります。下の一覧から選んでください "
+                        "(several places match; choose one below)")
+    else:
         found.reason = ("住所も場所の名前も見つかりませんでした。町名（例：元町1丁目）か場所の名前を入れてください "
                         "(no address or place matched; try a town name such as 元町1丁目, or a place name)")
     return found

@@ -119,7 +119,8 @@ def search_endpoint():
             out["message"] = found.reason
     elif request.args.get("lat") is not None or request.args.get("lon") is not None:
         origin = search.Origin(lat=_float("lat", -90, 90), lon=_float("lon", -180, 180),
-                               label="現在地" if lang == "ja" else "Your location", kind="location")
+                               label=(request.args.get("label") or ("現在地" if lang == "ja" else "Your location"))[:100],
+                               kind="location")
     else:
         raise BadRequest("q=住所か名前 か lat=緯度&lon=経度 を指定してください (give q=text or lat=..&lon=..)")
     if origin is not None:

@@ -55,8 +55,19 @@ def popup_html(place, lang: str, today: dt.date) -> str:
     return '<div class="popup">' + "".join(rows) + "</div>"
 
 
+def area_label_zoom(layer) -> int:
+    """The zoom from which an area layer's names are drawn permanently (coarser kinds earlier)."""
+    return 12 if layer.weight >= 4 else 13
+
+
 def build_map(places: list, area_collections: dict[str, dict], lang: str, attributions: list[str],
-              bounds: list[list[float]] | None = None) -> folium.Map:
+              bounds: list[list[float]] | None = None, place_markers: bool = True) -> folium.Map:
+    """Map + optional base layer + area outlines with names + layer control.
+
+    With `place_markers` the places are drawn by folium as before (for pages that want a
+    static map); the resident page passes no places and lets web/static/app.js load them by
+    bounding box into marker-cluster groups registered in the same layer control.
+    """
     tiles = current_app.config.get("TILE_URL")
     m = folium.Map(location=[34.69, 135.70], zoom_start=12, tiles=None, control_scale=True)
     if bounds:
@@ -80,27 +91,49 @@ def build_map(places: list, area_collections: dict[str, dict], lang: str, attrib
                 "color": c, "weight": w, "fillOpacity": 0.03, "dashArray": d},
             tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=False),
         ).add_to(group)
+        if layer.show_labels:
+            # permanent names; CSS shows them only from a sensible zoom (app.js sets the class)
+            zoom = area_label_zoom(layer)
+            for feat in coll["features"]:
+                props = feat["properties"]
+                if props.get("label_lat") is None:
+                    continue
+                folium.Marker(
+                    location=[props["label_lat"], props["label_lon"]], interactive=False, keyboard=False,
+                    icon=folium.DivIcon(html=f'<span style="border-color:{escape(layer.colour)}">{props["label"]}</span>',
+                                        class_name=f"area-label area-label-z{zoom} area-label-{escape(layer.id)}",
+                                        icon_size=(0, 0)),
+                ).add_to(group)
         group.add_to(m)
 
-    by_layer: dict[str, list] = {}
-    for place in places:
-        by_layer.setdefault(place.layer, []).append(place)
-    for layer in layers.place_layers():
-        group = folium.FeatureGroup(name=f"{layer.icon} {layer.name(lang)}", show=True)
-        for place in by_layer.get(layer.id, []):
-            p = public_place(place)
-            if p["lat"] is None:
-                continue
-            folium.CircleMarker(
-                location=[p["lat"], p["lon"]], radius=9 if p["precision"] == "exact" else 14,
-                color="#000000", weight=1.5, fill=True, fill_color=layer.colour, fill_opacity=0.9,
-                dash_array=None if p["precision"] == "exact" else "4 3",
-                popup=folium.Popup(popup_html(place, lang, today), max_width=320),
-                tooltip=str(escape(p["name"])),
-            ).add_to(group)
-        group.add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    if place_markers:
+        by_layer: dict[str, list] = {}
+        for place in places:
+            by_layer.setdefault(place.layer, []).append(place)
+        for layer in layers.place_layers():
+            group = folium.FeatureGroup(name=f"{layer.icon} {layer.name(lang)}", show=True)
+            for place in by_layer.get(layer.id, []):
+                p = public_place(place)
+                if p["lat"] is None:
+                    continue
+                folium.CircleMarker(
+                    location=[p["lat"], p["lon"]], radius=9 if p["precision"] == "exact" else 14,
+                    color="#000000", weight=1.5, fill=True, fill_color=layer.colour, fill_opacity=0.9,
+                    dash_array=None if p["precision"] == "exact" else "4 3",
+                    popup=folium.Popup(popup_html(place, lang, today), max_width=320),
+                    tooltip=str(escape(p["name"])),
+                ).add_to(group)
+            group.add_to(m)
+    control = folium.LayerControl(collapsed=False)
+    control.add_to(m)
+    m.tsunagari_control = control
     return m
+
+
+def js_names(m: folium.Map) -> dict[str, str]:
+    """The JavaScript names folium gave the map and its layer control (for app.js)."""
+    control = getattr(m, "tsunagari_control", None)
+    return {"map": m.get_name(), "control": control.get_name() if control is not None else ""}
 
 
 def map_parts(m: folium.Map) -> dict[str, Markup]:
