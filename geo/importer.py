@@ -286,6 +286,7 @@ _COMPARED = ("layer", "name", "name_kana", "address", "address_key", "precision"
              "barrier_free", "phone", "email", "url", "note", "extra", "source_id",
              "geocode_level", "geocode_matched", "needs_review", "status", "valid_to")
 _WRITTEN = _COMPARED + ("schedule", "source_row", "fictional")
+_SUPPLEMENT_KEYS = ("追加", "_supplement")  # keys of place.extra written by a 追加 (supplement) file
 _SUPPLEMENT_FIELDS = ("name_kana", "address", "operator", "operator_type", "schedule_text", "schedule", "fees",
                       "free_of_charge", "capacity", "reservation", "reservation_required", "drop_in",
                       "has_consultation", "barrier_free", "phone", "email", "url", "note")
@@ -537,16 +538,18 @@ def import_places(session: Session, path, *, layer: str, municipality_code: str 
             if old is not None and old["id"] in matched_ids:
                 old = None
             no_reason = v.pop("_no_point_reason", None)
-            sup = ((old or {}).get("extra") or {}).get("_supplement")
+            old_extra = (old or {}).get("extra") or {}
+            sup = old_extra.get("_supplement")
             if isinstance(sup, dict):
-                # fields an earlier 追加 (supplement) file added are kept when this list leaves them empty
+                # fields an earlier 追加 (supplement) file filled are kept while this list leaves them empty
                 for f, val in sup.items():
                     if f in _SUPPLEMENT_FIELDS and v.get(f) is None:
                         v[f] = val
-                if sup.get("address") and v["address"] == sup["address"]:
-                    v["address_key"] = match_key(sup["address"])
-                v["extra"] = {**(v["extra"] or {}), **{k: x for k, x in old["extra"].items()
-                                                       if k not in (v["extra"] or {})}}
+                        if f == "address":
+                            v["address_key"] = match_key(val)
+            kept = {k: old_extra[k] for k in _SUPPLEMENT_KEYS if k in old_extra}
+            if kept:
+                v["extra"] = {**(v["extra"] or {}), **kept}
             if v["lat"] is None and old is not None and not geocode and old["lat"] is not None \
                     and old["geocode_level"] and old["address_key"] == v["address_key"]:
                 # keep the point an earlier --geocode import found for the same address
@@ -662,40 +665,54 @@ def _apply_supplement(session: Session, read: ReadResult, rejections: list[Rejec
     full = {r.id: dict(r._mapping) for r in session.execute(
         select(t.c.id, *[t.c[f] for f in _SUPPLEMENT_FIELDS], t.c.extra)
         .where(t.c.dataset_id == ds.id))}
-    updates = []
+    by_id: dict[str, list[PlaceRecord]] = {}
     for rec in read.records:
-        old = existing.get(rec.source_id)
-        if old is None:
+        if rec.source_id not in existing:
             rejections.append(Rejection(rec.line, f"ID {rec.source_id} の場所が「{ds.name}」にありません "
                                                   f"(no place with this ID in the dataset)", ""))
             continue
+        by_id.setdefault(rec.source_id, []).append(rec)
+    updates = []
+    for sid, recs in by_id.items():
+        old = existing[sid]
         cur = full[old["id"]]
-        new = {}
-        for f in _SUPPLEMENT_FIELDS:
-            val = getattr(rec, f, None)
-            if val is not None and not _same(cur.get(f), val):
-                new[f] = _clean_json(val) if isinstance(val, (str, dict, list)) else val
-        if rec.address and not _same(old["address_key"], match_key(rec.address)):
-            new["address_key"] = match_key(rec.address)
         extra = dict(cur.get("extra") or {})
-        add = {k: v for k, v in (rec.extra or {}).items() if extra.get(k) != v}
-        sup = {f: _clean_json(getattr(rec, f)) for f in _SUPPLEMENT_FIELDS if getattr(rec, f, None) is not None}
-        if sup and extra.get("_supplement") != sup:
-            add["_supplement"] = sup
-        if rec.school_district and extra.get("学区") != rec.school_district:
-            add["学区"] = rec.school_district
-        if add:
-            extra.update(add)
-            new["extra"] = _clean_json(extra)
-        if rec.lat is not None and not (_same(old["lat"], rec.lat) and _same(old["lon"], rec.lon)):
-            new["point"] = _ewkt(rec.lat, rec.lon)
+        new: dict[str, Any] = {}
+        # fill only what the main list leaves empty; never overwrite its values
+        fill = dict(extra.get("_supplement") or {})
+        for rec in recs:
+            for f in _SUPPLEMENT_FIELDS:
+                val = getattr(rec, f, None)
+                if val is not None and (cur.get(f) is None or f in fill) and f not in new:
+                    val = _clean_json(val) if isinstance(val, (str, dict, list)) else val
+                    fill[f] = val
+                    if not _same(cur.get(f), val):
+                        new[f] = val
+        if new.get("address"):
+            new["address_key"] = match_key(new["address"])
+        # every supplement row is kept whole: often an additional venue or session of the same place
+        entries = []
+        for rec in recs:
+            e = {"行": rec.line, "住所": rec.address, "緯度": rec.lat, "経度": rec.lon, "開催日時": rec.schedule_text,
+                 "参加費": rec.fees, "定員": rec.capacity, "予約": rec.reservation, "備考": rec.note,
+                 **(rec.extra or {})}
+            entries.append({k: x for k, x in e.items() if x is not None})
+            if rec.address and rec.address != (cur.get("address") or new.get("address")):
+                report.warnings.append(f"{rec.line} 行目: ID {sid} の追加の開催場所「{rec.address}」を記録しました"
+                                       f"（位置は元の一覧のまま） (line {rec.line}: additional venue of ID {sid} recorded;"
+                                       f" the place keeps its point)")
+        want = {**extra, "追加": _clean_json(entries)}
+        if fill:
+            want["_supplement"] = fill
+        if want != extra:
+            new["extra"] = want
         if new:
-            updates.append((old["id"], new))
+            updates.append((old["id"], new, len(recs)))
         else:
-            report.unchanged += 1
-    report.updated = len(updates)
+            report.unchanged += len(recs)
+    report.updated = sum(n for _, _, n in updates)
     if not dry_run:
-        for pid, new in updates:
+        for pid, new, _ in updates:
             session.execute(update(t).where(t.c.id == pid).values(**new, updated_at=func.now()))
         session.flush()
     return ds.id
