@@ -127,7 +127,10 @@ def gather(session: Session, view: ExportView) -> ViewData:
     rows = session.execute(select(Area.id, Area.code, Area.name,
                                   func.ST_SimplifyPreserveTopology(Area.geom, 0.00003).label("g"))
                            .where(Area.kind == view.kind).order_by(Area.code)).all()
-    cov_layer = view.coverage_layer if view.coverage_layer in layer_ids else (layer_ids[0] if layer_ids else None)
+    if view.coverage_layer == "":
+        cov_layer = None
+    else:
+        cov_layer = view.coverage_layer if view.coverage_layer in layer_ids else (layer_ids[0] if layer_ids else None)
     classes = None
     if cov_layer:
         classes = (meeting.coverage_classes(session, view.kind, [cov_layer], view.on_date) or {}).get(cov_layer)
@@ -592,7 +595,9 @@ def view_from_args(args, today: dt.date | None = None) -> ExportView:
     on = meeting.parse_date(args.get("on"), today)
     then = meeting.parse_date(args.get("then"), None)
     cov = args.get("cov") or None
-    if cov is not None and cov not in known:
+    if cov == "none":
+        cov = ""   # no coverage shading
+    elif cov is not None and cov not in known:
         raise ValueError("レイヤーが不正です (unknown layer)")
     lang = args.get("lang") if args.get("lang") in ("ja", "en") else "ja"
     title = (args.get("title") or "").strip()[:80] or None
