@@ -339,6 +339,28 @@ def _place_values(rec: PlaceRecord, layer: str, layer_obj) -> dict:
     return {k: (_clean_json(x) if isinstance(x, (str, dict, list)) else x) for k, x in v.items()}
 
 
+_INT_MAX = 2_147_483_647
+
+
+def _rec_raw(rec: PlaceRecord) -> str:
+    return ", ".join(str(x) for x in (rec.source_id, rec.name, rec.address) if x)[:500]
+
+
+def _row_problem(v: dict) -> str | None:
+    """Values the database would refuse: reject the row instead of failing the whole file."""
+    from geo.models import OPERATOR_TYPES, PRECISIONS
+
+    if v["capacity"] is not None and not (0 <= v["capacity"] <= _INT_MAX):
+        return f"定員が範囲外です: {v['capacity']} (capacity out of range)"
+    if v["operator_type"] is not None and v["operator_type"] not in OPERATOR_TYPES:
+        extra = dict(v["extra"] or {})
+        extra.setdefault("運営種別", v["operator_type"])
+        v["extra"], v["operator_type"] = extra, None
+    if v["precision"] not in PRECISIONS:
+        return f"位置精度が不正です: {v['precision']!r} (unknown precision)"
+    return None
+
+
 def _load_existing(session: Session, dataset_id: int) -> list[dict]:
     t = Place.__table__
     cols = [t.c.id] + [t.c[c] for c in _COMPARED if c in t.c] + [t.c.valid_from,
@@ -508,7 +530,11 @@ def import_places(session: Session, path, *, layer: str, municipality_code: str 
             if key in seen:
                 what = f"ID {rec.source_id}" if rec.source_id else "名称と住所"
                 rejections.append(Rejection(rec.line, f"{what} が {seen[key]} 行目と重複しています "
-                                                      f"(duplicate of line {seen[key]})", ""))
+                                                      f"(duplicate of line {seen[key]})", _rec_raw(rec)))
+                continue
+            problem = _row_problem(v)
+            if problem:
+                rejections.append(Rejection(rec.line, problem, _rec_raw(rec)))
                 continue
             seen[key] = rec.line
             records.append(rec)
@@ -669,7 +695,7 @@ def _apply_supplement(session: Session, read: ReadResult, rejections: list[Rejec
     for rec in read.records:
         if rec.source_id not in existing:
             rejections.append(Rejection(rec.line, f"ID {rec.source_id} の場所が「{ds.name}」にありません "
-                                                  f"(no place with this ID in the dataset)", ""))
+                                                  f"(no place with this ID in the dataset)", _rec_raw(rec)))
             continue
         by_id.setdefault(rec.source_id, []).append(rec)
     updates = []
