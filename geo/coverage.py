@@ -237,7 +237,7 @@ SELECT pr.tid, pr.sid, pr.total, pr.age_0_14, pr.age_65_over, pr.s_area,
        ST_Area(pr.piece) AS piece_area,
        CASE WHEN cov.u IS NULL THEN 0 ELSE ST_Area(ST_Intersection(pr.piece, cov.u)) END AS cov_area
 FROM pairs pr LEFT JOIN LATERAL ({_NEAR_UNION}) cov ON true
-WHERE NOT ST_IsEmpty(pr.piece)
+WHERE ST_Area(pr.piece) >= 1.0
 """)
 
 # No population loaded at all: plain land-area share per target area.
@@ -359,7 +359,8 @@ def _population_coverage(session: Session, params: dict, result: dict[int, AreaC
         for col in ("total", "age_0_14", "age_65_over"):
             value = getattr(row, col)
             if value is None:
-                if (row.total or 0) > 0 or col == "total":
+                # unknown only matters when at least half a person of the small area lives here
+                if col == "total" or (row.total or 0) * share >= 0.5:
                     s["known"][col] = False
                 continue
             s[col] += value * share
@@ -493,7 +494,7 @@ _PIECE_GEOM_SQL = text(_PIECES + f"""
 SELECT pr.tid, pr.sid, pr.total, pr.age_0_14, pr.age_65_over, pr.s_area, ST_Area(pr.piece) AS piece_area,
        ST_AsBinary(CASE WHEN cov.u IS NULL THEN pr.piece ELSE ST_Difference(pr.piece, cov.u) END) AS uncovered
 FROM pairs pr LEFT JOIN LATERAL ({_NEAR_UNION}) cov ON true
-WHERE NOT ST_IsEmpty(pr.piece)
+WHERE ST_Area(pr.piece) >= 1.0
 """)
 
 _AREA_GEOM_SQL = text(f"""
@@ -576,7 +577,8 @@ def suggest_sites(session: Session, area_kind: str, layer_id: str, *, candidate_
     basis = "area"
     if session.execute(_HAS_POP_SQL).scalar():
         rows = session.execute(_PIECE_GEOM_SQL, params).all()
-        known_band = all(getattr(r, band) is not None or not (r.total or 0) for r in rows)
+        known_band = all(getattr(r, band) is not None or (r.total or 0) * r.piece_area / r.s_area < 0.5
+                         for r in rows if r.s_area)
         known_total = all(r.total is not None for r in rows)
         basis = band if known_band else ("total" if known_total else "area")
         for r in rows:
