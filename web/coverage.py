@@ -251,7 +251,7 @@ def coverage_page():
                      for c in (suggestion.chosen if suggestion else []) if c.lat is not None]
     map_data = {"areas": {"type": "FeatureCollection", "features": features}, "places": place_points,
                 "chosen": chosen_points, "colour": layer.colour, "tiles": _tiles(),
-                "labels": {k: (KLASS_DESC[k][1] if lang == "en" else k) for k in KLASS_DESC},
+                "labels": {k: (cov.KLASS_EN[k].capitalize() if lang == "en" else k) for k in KLASS_DESC},
                 "walking_radius_m": layer.walking_radius_m, "lang": lang,
                 "bounds": _bounds(features)}
     counts = cov.summary(results)
@@ -267,13 +267,19 @@ def coverage_page():
         klass_symbol=KLASS_SYMBOL, group_cols=cols, group_matrix=matrix,
         group_label=(lambda g: GROUP_EN.get(g, g)) if lang == "en" else (lambda g: g),
         suggestion=suggestion, points_text=points_text, cand_layer=cand_layer, k=k,
-        on_label=format_date_ja(opt["on"] or dt.date.today()),
+        on_label=_date_label(opt["on"] or dt.date.today(), lang),
         csv_url=url_for("coverage.coverage_csv", **export_args),
         geojson_url=url_for("coverage.coverage_geojson", **export_args),
         target_label=cov.TARGET_LABEL[layer.target_population][1 if lang == "en" else 0],
         attributions=queries.attributions(session), fictional=queries.has_fictional(session),
         weekday_names=WEEKDAYS_EN if lang == "en" else list(WEEKDAYS_JA),
     ), (400 if error and not request.args.get("suggest") else 200)
+
+
+def _date_label(day: dt.date, lang: str) -> str:
+    if lang == "en":
+        return f"{WEEKDAYS_EN[day.weekday()]} {day.day} {day:%b} {day.year}"
+    return format_date_ja(day)
 
 
 def _tiles() -> dict | None:

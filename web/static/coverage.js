@@ -20,6 +20,7 @@
   });
 
   var map = L.map("cov-map", { zoomControl: true, preferCanvas: false, zoomSnap: 0.25 });
+  if (data.bounds) { map.fitBounds(data.bounds); } else { map.setView([35.68, 139.76], 5); }
   if (data.tiles) {
     L.tileLayer(data.tiles.url, { maxZoom: 18, attribution: data.tiles.attribution }).addTo(map);
   }
@@ -70,7 +71,6 @@
     c.bindTooltip(tip, { permanent: true, direction: "top" });
   });
 
-  if (data.bounds) { map.fitBounds(data.bounds); } else { map.setView([35.68, 139.76], 5); }
 
   // Candidate points: a click adds "lat,lon" to the textarea and draws a ring.
   var textarea = document.getElementById("cov-points");
