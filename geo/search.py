@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 import layers
@@ -92,7 +92,7 @@ class Filters:
             conds.append(Place.schedule.contains({"structured": True, "rules": [{"weekdays": [self.weekday]}]}))
         if self.target:
             # a place for everyone (誰でも) welcomes every group
-            conds.append(or_(Place.target_groups.any(self.target), Place.target_groups.any("誰でも")))
+            conds.append(Place.target_groups.overlap([self.target, "誰でも"]))
         if self.free:
             conds.append(Place.free_of_charge.is_(True))
         if self.no_reservation:
@@ -226,12 +226,18 @@ def _like(text: str) -> str:
 
 
 def places_named(session: Session, text: str, limit: int = 10) -> list[Place]:
-    """Active places whose name or reading contains the text (ILIKE; wildcards escaped)."""
-    pattern = _like(text)
-    compact = _like(text.replace(" ", ""))
+    """Active places whose name or reading contains the text (ILIKE, wildcards escaped), both
+    compared in NFKC form so '（架空）' and '(架空)', 'ｻﾛﾝ' and 'サロン' match each other."""
+    pattern = _like(unicodedata.normalize("NFKC", text))
+    compact = _like(unicodedata.normalize("NFKC", text).replace(" ", ""))
+
+    def nfkc(col):
+        return func.normalize(func.coalesce(col, ""), literal_column("NFKC"))
+
     q = (select(Place).where(queries.active_on(),
-                             or_(Place.name.ilike(pattern, escape="\\"), Place.name_kana.ilike(pattern, escape="\\"),
-                                 Place.name.ilike(compact, escape="\\")))
+                             or_(nfkc(Place.name).ilike(pattern, escape="\\"),
+                                 nfkc(Place.name_kana).ilike(pattern, escape="\\"),
+                                 nfkc(Place.name).ilike(compact, escape="\\")))
          .order_by(func.length(Place.name), Place.id).limit(limit))
     return list(session.scalars(q))
 
@@ -246,8 +252,8 @@ def default_municipality(session: Session) -> str | None:
 def search_text(session: Session, text: str, municipality_code: str | None = None) -> TextSearch:
     """Find where the resident means: an address (offline geocoder) or a place by name.
 
-    One located place whose name matches wins when the geocoder found nothing or was unsure;
-    otherwise a geocoded address (街区/町丁目/大字) is the origin. Several name matches and no
+    A single located place whose name matches wins (a resident typing a place's name means
+    that place); otherwise a geocoded address (街区/町丁目/大字) is the origin. Several name matches and no
     address: no origin, the matches are returned for the resident to choose from.
     """
     from geo.gazetteer import geocoder_for
@@ -257,7 +263,7 @@ def search_text(session: Session, text: str, municipality_code: str | None = Non
     code = municipality_code or default_municipality(session)
     geo = geocoder_for(session).geocode(query, municipality_code=code)
     located = [p for p in found.matches if p.public_point is not None]
-    if len(located) == 1 and (not geo.ok or geo.needs_review):
+    if len(located) == 1:
         loc = public_place(located[0])
         found.origin = Origin(lat=loc["lat"], lon=loc["lon"], label=located[0].name, kind="place")
     elif geo.ok:
