@@ -244,6 +244,13 @@ def _draw_places(ax, sel, layer, precision, change, scale, fs, dim=False) -> Non
                    color="#000000", linewidths=1.6 * scale, zorder=8)
 
 
+def _halo_text(ax, x, y, text, halo, **kw) -> None:
+    """A white halo (drawn as a path) under plain text, so the text stays text in the PDF
+    (path effects on the text itself would turn it into outlines that pdftotext cannot read)."""
+    ax.text(x, y, text, path_effects=halo, **kw)
+    ax.text(x, y, text, **kw)
+
+
 def render_figure(data: ViewData, paper: str = "A4"):
     """A landscape figure the size of the paper: map on the left, legend and profile on the right."""
     _mpl()
@@ -309,7 +316,7 @@ def render_figure(data: ViewData, paper: str = "A4"):
             y0, y1 = y0 - grow, y1 + grow
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
-        halo = [patheffects.withStroke(linewidth=3 * scale, foreground="white")]
+        halo = [patheffects.Stroke(linewidth=3 * scale, foreground="white")]
         for _i, row in gdf.iterrows():
             pt = row.geometry.representative_point()
             if not (x0 <= pt.x <= x1 and y0 <= pt.y <= y1):
@@ -318,9 +325,9 @@ def render_figure(data: ViewData, paper: str = "A4"):
             label = row["name"]
             if row["klass"]:
                 label += f"\n[{row['klass'] if lang != 'en' else KLASS_STYLE[row['klass']]['label_en']}]"
-            ax.text(pt.x, pt.y, label, ha="center", va="center", fontsize=fs(9 if strong else 7),
-                    fontweight="bold" if strong else "normal", color="#000000" if strong else "#444444",
-                    path_effects=halo, zorder=10, clip_on=True)
+            _halo_text(ax, pt.x, pt.y, label, halo, ha="center", va="center", fontsize=fs(9 if strong else 7),
+                       fontweight="bold" if strong else "normal", color="#000000" if strong else "#444444",
+                       zorder=10, clip_on=True)
 
     # places (public points only)
     shown = [p for p in data.places if p["lat"] is not None]
@@ -355,10 +362,9 @@ def render_figure(data: ViewData, paper: str = "A4"):
             ax.add_patch(Rectangle((bx + i * length / 4, by), length / 4, bh, facecolor="#000000" if i % 2 == 0
                                    else "#ffffff", edgecolor="#000000", linewidth=0.8 * scale, zorder=9))
         unit = f"{length // 1000} km" if length >= 1000 and length % 1000 == 0 else f"{length} m"
-        ax.text(bx, by + bh * 1.6, "0", fontsize=fs(8), ha="center", va="bottom", zorder=9,
-                path_effects=[patheffects.withStroke(linewidth=2, foreground="white")])
-        ax.text(bx + length, by + bh * 1.6, unit, fontsize=fs(8), ha="center", va="bottom", zorder=9,
-                path_effects=[patheffects.withStroke(linewidth=2, foreground="white")])
+        thin = [patheffects.Stroke(linewidth=2, foreground="white")]
+        _halo_text(ax, bx, by + bh * 1.6, "0", thin, fontsize=fs(8), ha="center", va="bottom", zorder=9)
+        _halo_text(ax, bx + length, by + bh * 1.6, unit, thin, fontsize=fs(8), ha="center", va="bottom", zorder=9)
         nx, ny = x1 - (x1 - x0) * 0.05, y1 - (y1 - y0) * 0.16
         ax.annotate("", xy=(nx, ny + (y1 - y0) * 0.09), xytext=(nx, ny),
                     arrowprops={"arrowstyle": "-|>,head_width=0.5,head_length=0.9", "color": "#000000",
@@ -453,6 +459,16 @@ def _inline_css(path: Path) -> str:
             return m.group(0)
         return f"url(data:image/png;base64,{base64.b64encode(img.read_bytes()).decode()})"
     return re.sub(r"url\((images/[^)]+\.png)\)", data_uri, css)
+
+
+def _default_icon_js() -> str:
+    """folium creates each marker with Leaflet's default icon before setting ours: give that
+    default icon data URIs so nothing is looked up next to the emailed file."""
+    def uri(name: str) -> str:
+        return "data:image/png;base64," + base64.b64encode((STATIC / "vendor/leaflet/images" / name).read_bytes()).decode()
+    return ("L.Icon.Default.imagePath='';L.Icon.Default.mergeOptions({"
+            f"iconUrl:'{uri('marker-icon.png')}',iconRetinaUrl:'{uri('marker-icon-2x.png')}',"
+            f"shadowUrl:'{uri('marker-shadow.png')}'}});")
 
 
 def _script(text: str) -> str:
@@ -560,7 +576,8 @@ html,body{margin:0;height:100%;font-family:"Noto Sans CJK JP","Hiragino Sans","Y
     root.header.add_child(folium.Element(
         "<style>" + _inline_css(STATIC / "vendor/leaflet/leaflet.css") + "</style>" + style
         + _script((STATIC / "vendor/jquery/jquery.min.js").read_text(encoding="utf-8"))
-        + _script((STATIC / "vendor/leaflet/leaflet.js").read_text(encoding="utf-8"))), name="inline_assets")
+        + _script((STATIC / "vendor/leaflet/leaflet.js").read_text(encoding="utf-8"))
+        + _script(_default_icon_js())), name="inline_assets")
     root.html.add_child(folium.Element(panel), name="panel")
     html = root.render()
     html = html.replace("<html>", f'<html lang="{"en" if lang == "en" else "ja"}">', 1)
