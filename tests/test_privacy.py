@@ -48,31 +48,65 @@ def test_no_output_reveals_a_private_point(demo_db_url, session_for):
     s = session_for(demo_db_url)
     approx = _add(s, "approximate", "おおよその縁側")
     hidden = _add(s, "hidden", "非公開の縁側")
-    # also make a catchment's support branch approximate, to check the help-desk answer
+    # also make the support branch responsible for the secret point approximate, at the secret
+    # point and address, to check the help-desk answer and the lists
+    qlat, qlon = LAT + 0.0004, LON + 0.0004   # the search echoes its origin: ask from a step away
+    catchment = s.scalar(select(Area).where(Area.kind == "catchment",
+                                            Area.geom.ST_Intersects(from_shape(Point(qlon, qlat), srid=4326))))
+    branch = s.get(Place, catchment.place_id)
+    branch.precision, branch.point, branch.address = "approximate", from_shape(Point(LON, LAT), srid=4326), approx.address
+    s.commit()
+    elementary = s.scalar(select(Area).where(Area.kind == "elementary",
+                                             Area.geom.ST_Intersects(from_shape(Point(LON, LAT), srid=4326))))
     client = make_app(demo_db_url).test_client()
     outputs = {
         "page /": client.get("/").get_data(as_text=True),
         "page /?lang=en": client.get("/?lang=en").get_data(as_text=True),
         "place approx": client.get(f"/place/{approx.id}").get_data(as_text=True),
         "place hidden": client.get(f"/place/{hidden.id}").get_data(as_text=True),
+        "place branch": client.get(f"/place/{branch.id}").get_data(as_text=True),
         "api bbox": client.get("/api/places?bbox=135.6,34.6,135.8,34.8").get_data(as_text=True),
+        "api bbox filtered": client.get("/api/places?bbox=135.6,34.6,135.8,34.8&layer=engawa&day=2&time=morning"
+                                        ).get_data(as_text=True),
         "api near": client.get(f"/api/places?near={LAT},{LON}&limit=200").get_data(as_text=True),
         "api near layer": client.get(f"/api/places?near={LAT},{LON}&layer=engawa").get_data(as_text=True),
+        "api near filtered": client.get(f"/api/places?near={LAT},{LON}&layer=engawa&day=2&time=morning"
+                                        ).get_data(as_text=True),
         "api id approx": client.get(f"/api/places/{approx.id}").get_data(as_text=True),
         "api id hidden": client.get(f"/api/places/{hidden.id}").get_data(as_text=True),
         "api areas at": client.get(f"/api/areas/at?lat={LAT}&lon={LON}").get_data(as_text=True),
+        "search at point": client.get(f"/api/search?lat={qlat}&lon={qlon}&limit=50").get_data(as_text=True),
+        "search approx name": client.get("/api/search?q=おおよその縁側").get_data(as_text=True),
+        "search hidden name": client.get("/api/search?q=非公開の縁側").get_data(as_text=True),
+        "search both": client.get("/api/search?q=の縁側&lang=en").get_data(as_text=True),
+        "list elementary": client.get(f"/list?area={elementary.id}").get_data(as_text=True),
+        "list catchment": client.get(f"/list?area={catchment.id}").get_data(as_text=True),
+        "list choose": client.get("/list").get_data(as_text=True),
     }
     for where, body in outputs.items():
         for secret in SECRET_FRAGMENTS:
             assert secret not in body, f"{secret} leaked in {where}"
     # the places are still findable, at their public location or by name only
-    assert "おおよその縁側" in outputs["page /"] and "非公開の縁側" in outputs["page /"]
+    assert "非公開の縁側" in outputs["page /"]
+    assert "おおよその縁側" in outputs["api bbox"] and "非公開の縁側" not in outputs["api bbox"]
+    assert "おおよその縁側" in outputs["list elementary"] and "非公開の縁側" in outputs["list elementary"]
     feat = json.loads(outputs["api id approx"])
     assert feat["geometry"]["coordinates"] == [135.705, 34.6975]
     assert feat["properties"]["address"] == "奈良県生駒市元町一丁目"
     assert json.loads(outputs["api id hidden"])["geometry"] is None
     near = json.loads(outputs["api near"])
     assert hidden.id not in [f["id"] for f in near["features"]]
+    # distances come from the public point: from the true spot a blurred place is not at 0 m
+    mine = next(f for f in near["features"] if f["id"] == approx.id)
+    assert mine["properties"]["distance_m"] > 50
+    assert mine["properties"]["distance_m"] == next(f for f in near["features"] if f["id"] == branch.id)["properties"]["distance_m"]
+    found = json.loads(outputs["search approx name"])
+    assert found["origin"]["kind"] == "place" and (found["origin"]["lat"], found["origin"]["lon"]) == (34.6975, 135.705)
+    assert found["results"][0]["distance_m"] == 0
+    hidden_found = json.loads(outputs["search hidden name"])
+    assert hidden_found["origin"] is None and hidden_found["matches"][0]["lat"] is None
+    helper = json.loads(outputs["search at point"])["help"]
+    assert helper["place"]["id"] == branch.id and (helper["place"]["lat"], helper["place"]["lon"]) == (34.6975, 135.705)
 
 
 def test_demo_engawa_are_blurred(demo_db_url, session_for):
