@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import re
 from dataclasses import asdict, dataclass, field
@@ -336,7 +337,14 @@ def _place_values(rec: PlaceRecord, layer: str, layer_obj) -> dict:
         "status": "active", "valid_to": None,
         "lat": rec.lat, "lon": rec.lon,
     }
-    return {k: (_clean_json(x) if isinstance(x, (str, dict, list)) else x) for k, x in v.items()}
+    for k, x in v.items():
+        if isinstance(x, str) and "\x00" in x:
+            v[k] = _clean_text(x)
+    if extra and any("\x00" in k or (isinstance(x, str) and "\x00" in x) for k, x in extra.items()):
+        v["extra"] = _clean_json(extra)
+    if v["schedule"] is not None and "\x00" in (rec.schedule_text or ""):
+        v["schedule"] = _clean_json(v["schedule"])
+    return v
 
 
 _INT_MAX = 2_147_483_647
@@ -643,18 +651,41 @@ def import_places(session: Session, path, *, layer: str, municipality_code: str 
 _BATCH = 5000
 
 
+def _json_text(v) -> str | None:
+    """JSON text for a JSONB column (COPY); NUL, which JSONB cannot hold, is replaced."""
+    if v is None:
+        return None
+    out = json.dumps(v, ensure_ascii=False, default=str)
+    return out.replace("\\u0000", "\\ufffd") if "\\u0000" in out else out
+
+
+def _copy_value(c: str, v):
+    if c in ("extra", "schedule"):
+        return _json_text(v)
+    if isinstance(v, str) and "\x00" in v:
+        return _clean_text(v)
+    return v
+
+
 def _write_places(session: Session, dataset_id: int, inserts: list[dict], updates: list[dict],
                   progress: Progress | None) -> None:
+    """New rows with COPY (one stream, the privacy trigger still runs per row), changed rows
+    with one executemany UPDATE: no per-row ORM work."""
     t = Place.__table__
     cols = list(_WRITTEN) + ["valid_from"]
     conn = session.connection()
     done, total = 0, len(inserts) + len(updates)
-    for start in range(0, len(inserts), _BATCH):
-        chunk = inserts[start:start + _BATCH]
-        conn.execute(t.insert(), [
-            {**{c: v.get(c) for c in cols}, "dataset_id": dataset_id, "point": _ewkt(v["lat"], v["lon"])}
-            for v in chunk])
-        done += len(chunk)
+    if inserts:
+        copy_cols = cols + ["dataset_id", "point"]
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur:
+            with cur.copy(f"COPY place ({', '.join(copy_cols)}) FROM STDIN") as cp:
+                for v in inserts:
+                    cp.write_row([_copy_value(c, v.get(c)) for c in cols]
+                                 + [dataset_id, _ewkt(v["lat"], v["lon"])])
+                    done += 1
+                    if progress and done % 5000 == 0:
+                        progress(done, total)
         if progress:
             progress(done, total)
     if updates:

@@ -21,6 +21,7 @@ Columns that are not placed on a field are kept verbatim in ``PlaceRecord.extra`
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import os
@@ -58,7 +59,8 @@ PLACE_FIELDS = {
 }
 _VERBATIM_FIELDS = {"schedule_text", "schedule_weekdays", "schedule_dates", "schedule_time", "schedule_note",
                     "schedule_start", "schedule_end", "note"}
-_FEE_PREFIX = "fee:"  # internal field for 参加費_幼児 etc.: 'fee:幼児'
+_FEE_PREFIX = "fee:"
+_FORMULA_FIRST = frozenset(" \u3000\t\r=+-@＝＋－＠")  # internal field for 参加費_幼児 etc.: 'fee:幼児'
 
 
 def _key(h: str) -> str:
@@ -209,6 +211,7 @@ def _choose_header(rows: list[tuple[int, list[str]]], mapping) -> int:
     return 0
 
 
+@functools.lru_cache(maxsize=4096)
 def _fee_is_free(v: str | None) -> bool | None:
     """True for 0 / 0円 / 無料, False for a positive amount, None when it cannot be told."""
     if v is None:
@@ -441,32 +444,34 @@ def read_places_csv(path_or_bytes, *, mapping: dict[str, str] | None = None, mun
 
     result.columns = {header[i].strip(): f for i, f in sorted(cols.items()) if f not in ("extra",)}
     parse_schedule = _schedule_parser()
+    schedule_cache: dict[tuple, dict | None] = {}
     schedule_error_reported = False
     seen_ids: dict[str, int] = {}
     blank_rows = 0
     ncols = len(header)
+    colnames = [h.strip() or f"列{i + 1}" for i, h in enumerate(header)]
 
     for line, row in rows[h_idx + 1:]:
         if not any(c.strip() for c in row):
             blank_rows += 1 if row else 0
             continue
-        raw = _raw_line(row)
         if line == unterminated_line:
             result.rejections.append(Rejection(line, "引用符 (\") が閉じられていません。ファイルが途中で切れている可能性があります"
-                                                     " (unterminated quoted cell; the file may be truncated)", raw))
+                                                     " (unterminated quoted cell; the file may be truncated)", _raw_line(row)))
             continue
         if len(row) > ncols and any(c.strip() for c in row[ncols:]):
             result.rejections.append(Rejection(line, f"列の数が見出し ({ncols} 列) より多い ({len(row)} 列) "
-                                                     f"(more cells than header columns)", raw))
+                                                     f"(more cells than header columns)", _raw_line(row)))
             continue
-        long_cells = [header[i].strip() if i < ncols else str(i + 1) for i, c in enumerate(row) if len(c) > MAX_CELL]
+        long_cells = ([header[i].strip() if i < ncols else str(i + 1) for i, c in enumerate(row) if len(c) > MAX_CELL]
+                      if sum(map(len, row)) > MAX_CELL else None)
         if long_cells:
             result.rejections.append(Rejection(
                 line, f"セルが長すぎます（{MAX_CELL:,} 文字超）: {', '.join(long_cells)} "
-                      f"(cell longer than {MAX_CELL:,} characters)", raw))
+                      f"(cell longer than {MAX_CELL:,} characters)", _raw_line(row)))
             continue
         for i, c in enumerate(row):
-            if is_formula_like(c):
+            if c and c[0] in _FORMULA_FIRST and is_formula_like(c):
                 col = header[i].strip() if i < ncols else str(i + 1)
                 result.warnings.append(
                     f"{line} 行目 列「{col}」: 数式のような値です。文字列として保持し、評価しません "
@@ -476,10 +481,12 @@ def read_places_csv(path_or_bytes, *, mapping: dict[str, str] | None = None, mun
         fees: list[tuple[str, str]] = []
         extra: dict[str, str] = {}
         for i, cell in enumerate(row[:ncols]):
+            if not cell:
+                continue
             field = cols.get(i)
-            colname = header[i].strip() or f"列{i + 1}"
             if field is None or field == "extra":
                 if cell.strip():
+                    colname = colnames[i]
                     key = colname if colname not in extra else f"{colname}_{i + 1}"
                     extra[key] = cell
                 continue
@@ -503,19 +510,19 @@ def read_places_csv(path_or_bytes, *, mapping: dict[str, str] | None = None, mun
 
         name = parts.get("name")
         if not supplement and not name:
-            result.rejections.append(Rejection(line, "名称がありません (no name)", raw))
+            result.rejections.append(Rejection(line, "名称がありません (no name)", _raw_line(row)))
             continue
         sid = parts.get("source_id")
         if supplement and not sid:
             result.rejections.append(Rejection(line, "ID がありません（追加データは ID で元データに結合します）"
-                                                     " (no ID; supplement rows are merged by ID)", raw))
+                                                     " (no ID; supplement rows are merged by ID)", _raw_line(row)))
             continue
 
         lat = _parse_coord(parts.get("lat"))
         lon = _parse_coord(parts.get("lon"))
         if lat == "bad" or lon == "bad":
             result.rejections.append(Rejection(line, f"緯度・経度が数値ではありません: {parts.get('lat')!r}, {parts.get('lon')!r}"
-                                                     " (latitude/longitude not a number)", raw))
+                                                     " (latitude/longitude not a number)", _raw_line(row)))
             continue
         if (lat is None) != (lon is None):
             result.warnings.append(f"{line} 行目: 緯度と経度の片方しかないため座標なしとして扱います "
@@ -523,14 +530,14 @@ def read_places_csv(path_or_bytes, *, mapping: dict[str, str] | None = None, mun
             lat = lon = None
         if lat is not None:
             if lat == 0 and lon == 0:
-                result.rejections.append(Rejection(line, "緯度・経度が (0, 0) です (coordinates are 0,0)", raw))
+                result.rejections.append(Rejection(line, "緯度・経度が (0, 0) です (coordinates are 0,0)", _raw_line(row)))
                 continue
             if not _in_japan(lat, lon):
                 if _in_japan(lon, lat):
                     reason = "緯度と経度が入れ替わっています (latitude and longitude swapped)"
                 else:
                     reason = f"座標が日本の範囲外です: 緯度 {lat}, 経度 {lon} (coordinates outside Japan)"
-                result.rejections.append(Rejection(line, reason, raw))
+                result.rejections.append(Rejection(line, reason, _raw_line(row)))
                 continue
 
         code = None
@@ -552,12 +559,19 @@ def read_places_csv(path_or_bytes, *, mapping: dict[str, str] | None = None, mun
         schedule_text = _compose_schedule_text(parts)
         schedule = None
         if parse_schedule is not None and schedule_text:
+            args = (parts.get("schedule_text") or parts.get("schedule_note") or parts.get("schedule_time"),
+                    parts.get("schedule_weekdays"), parts.get("schedule_frequency"), parts.get("schedule_dates"),
+                    parts.get("schedule_start"), parts.get("schedule_end"))
             try:
-                schedule = parse_schedule(
-                    parts.get("schedule_text") or parts.get("schedule_note") or parts.get("schedule_time"),
-                    weekdays=parts.get("schedule_weekdays"), frequency=parts.get("schedule_frequency"),
-                    dates=parts.get("schedule_dates"), start=parts.get("schedule_start"),
-                    end=parts.get("schedule_end"))
+                # lists repeat the same schedules ('毎月第2土曜日') many times: records with equal
+                # schedule columns share one (read-only) schedule dict
+                if args in schedule_cache:
+                    schedule = schedule_cache[args]
+                else:
+                    schedule = parse_schedule(args[0], weekdays=args[1], frequency=args[2], dates=args[3],
+                                              start=args[4], end=args[5])
+                    if len(schedule_cache) < 10_000:
+                        schedule_cache[args] = schedule
             except Exception as e:  # the parser is someone else's code: never let it sink a file
                 if not schedule_error_reported:
                     result.warnings.append(f"開催日時の解析に失敗しました: {type(e).__name__}: {e} "

@@ -33,11 +33,19 @@ def _binary_error(detail: str) -> ValueError:
     )
 
 
+_BAD_CHARS = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_CONTROL)) + "\x7f\ue000-\uf8ff]")
+
+
 def _looks_binary(text: str) -> bool:
     if not text:
         return False
-    bad = sum(1 for ch in text if ord(ch) in _CONTROL or ch == "\x7f" or "\ue000" <= ch <= "\uf8ff")
-    return bad > max(2, len(text) // 200)
+    limit = max(2, len(text) // 200)
+    bad = 0
+    for _ in _BAD_CHARS.finditer(text):
+        bad += 1
+        if bad > limit:
+            return True
+    return False
 
 
 def _japanese_score(text: str) -> float:
@@ -156,6 +164,10 @@ def normalize_cell(s) -> str | None:
     s = s.replace("\ufeff", "").strip()  # str.strip also removes U+3000 (全角スペース)
     if s in _PLACEHOLDERS:
         return None
+    if s.isascii():
+        if "-" in s:
+            s = _HYPHEN_BETWEEN_DIGITS.sub("-", s)
+        return s
     s = to_halfwidth_digits(s)
     s = _HYPHEN_BETWEEN_DIGITS.sub("-", s)
     return s or None
@@ -164,10 +176,15 @@ def normalize_cell(s) -> str | None:
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
+_FORMULA_FIRST = frozenset(" \u3000\t\r=+-@＝＋－＠")
+
+
 def is_formula_like(s) -> bool:
     """True for a cell a spreadsheet would treat as a formula: starts with = + - @
     (or a tab/CR before one). Plain numbers such as '-1.5' and lone placeholders are not."""
     if not isinstance(s, str) or not s:
+        return False
+    if s[0] not in _FORMULA_FIRST:
         return False
     t = s.lstrip(" \u3000")
     if not t:
