@@ -140,7 +140,10 @@
     var key = params.toString();
     var needed = map.getBounds();
     var want = [needed.getWest(), needed.getSouth(), needed.getEast(), needed.getNorth()];
-    if (!force && loaded && loaded.key === key && !loaded.truncated && contains(loaded.bbox, want)) return;
+    // the places already loaded cover the view: nothing to fetch (unless zoomed well in, when
+    // a smaller fetch lets the far-away markers go)
+    if (!force && loaded && loaded.key === key && !loaded.truncated && contains(loaded.bbox, want) &&
+        map.getZoom() - loaded.zoom < 2) return;
     if (noLayerChosen()) { applyPlaces([], key, viewBox(), false); return; }
     var box = viewBox();
     params.set("bbox", box.map(function (v) { return v.toFixed(5); }).join(","));
@@ -171,7 +174,7 @@
       }
     });
     Object.keys(toAdd).forEach(function (layerId) { groups[layerId].addLayers(toAdd[layerId]); });
-    loaded = {bbox: box, key: key, truncated: !!truncated};
+    loaded = {bbox: box, key: key, truncated: !!truncated, zoom: map.getZoom()};
     mapStatus.textContent = truncated ? T.truncated : "";
     document.body.setAttribute("data-places-loaded", String(Object.keys(markers).length));
   }
