@@ -201,55 +201,79 @@ def _params(session: Session, area_kind: str, layer_id: str, on_date, municipali
     if not n:
         return layer, None
     return layer, {"kind": area_kind, "muni": municipality_code, "layer": layer_id,
+                   "xmin": xmin, "ymin": ymin, "xmax": xmax, "ymax": ymax,
                    "day": on_date or dt.date.today(), "r": float(layer.walking_radius_m),
                    "srid": metric_srid((xmin + xmax) / 2),
                    "rdeg": _degrees_for(layer.walking_radius_m, max(abs(ymin), abs(ymax))),
                    "quad": f"quad_segs={BUFFER_QUAD_SEGS}"}
 
 
-# Pieces: each target area cut by each populated small area (町丁, kind town_block), in metres.
-_PIECES = """
+# The walking-radius circles of the active places of the layer near the target areas are
+# computed once per call into a temporary table with a spatial index (REACH_TABLE); the union
+# of the circles near one geometry is then read from it.
+REACH_TABLE = "tsunagari_cov_reach"
+
+
+def _prepare_reach(session: Session, params: dict) -> None:
+    session.execute(text(f"DROP TABLE IF EXISTS {REACH_TABLE}"))
+    session.execute(text(f"""
+        CREATE TEMP TABLE {REACH_TABLE} AS
+        SELECT q.g, ST_Buffer(q.g, :r, :quad) AS b FROM (
+          SELECT ST_Transform(p.point, :srid) AS g FROM place p
+          WHERE p.layer = :layer AND p.point IS NOT NULL AND {_ACTIVE}
+            AND p.point && ST_Expand(ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4326), :rdeg)) q"""), params)
+    session.execute(text(f"CREATE INDEX ON {REACH_TABLE} USING gist (b)"))
+    session.execute(text(f"ANALYZE {REACH_TABLE}"))
+
+
+def _drop_reach(session: Session) -> None:
+    session.execute(text(f"DROP TABLE IF EXISTS {REACH_TABLE}"))
+
+
+def _near_reach(geom_m: str) -> str:
+    return f"""
+  SELECT ST_Union(pb.b) AS u FROM {REACH_TABLE} pb WHERE pb.b && {geom_m} AND ST_DWithin(pb.g, {geom_m}, :r)"""
+
+
+# Pieces: each target area cut by each populated small area (町丁, kind town_block), in metres,
+# and the part of each small area within walking radius of a place (computed once per small area).
+_PIECES = f"""
 WITH tgt AS MATERIALIZED (
   SELECT id, geom FROM area WHERE kind = :kind AND (CAST(:muni AS text) IS NULL OR municipality_code = :muni)
 ), pop AS MATERIALIZED (
   SELECT DISTINCT ON (p.area_id) p.area_id, p.total, p.age_0_14, p.age_65_over
   FROM population p JOIN area s ON s.id = p.area_id AND s.kind = 'town_block'
   ORDER BY p.area_id, p.year DESC
+), hits AS MATERIALIZED (
+  SELECT t.id AS tid, s.id AS sid FROM tgt t JOIN area s ON s.kind = 'town_block' AND ST_Intersects(t.geom, s.geom)
+), sm AS MATERIALIZED (
+  SELECT s.id AS sid, s.geom AS sgeom, ST_Transform(s.geom, :srid) AS sg, pop.total, pop.age_0_14, pop.age_65_over
+  FROM area s JOIN pop ON pop.area_id = s.id WHERE s.id IN (SELECT sid FROM hits)
+), reach AS MATERIALIZED (
+  SELECT sm.sid, ST_Intersection(sm.sg, near.u) AS cu
+  FROM sm CROSS JOIN LATERAL ({_near_reach("sm.sg")}) near WHERE near.u IS NOT NULL
 ), pairs AS MATERIALIZED (
-  SELECT t.id AS tid, s.id AS sid, t.geom AS tgeom, s.geom AS sgeom,
-         pop.total, pop.age_0_14, pop.age_65_over,
-         ST_Area(ST_Transform(s.geom, :srid)) AS s_area,
-         ST_Intersection(ST_Transform(t.geom, :srid), ST_Transform(s.geom, :srid)) AS piece
-  FROM tgt t JOIN area s ON s.kind = 'town_block' AND ST_Intersects(t.geom, s.geom)
-  JOIN pop ON pop.area_id = s.id
+  SELECT h.tid, sm.sid, sm.total, sm.age_0_14, sm.age_65_over, ST_Area(sm.sg) AS s_area,
+         ST_Intersection(ST_Transform(t.geom, :srid), sm.sg) AS piece
+  FROM hits h JOIN tgt t ON t.id = h.tid JOIN sm ON sm.sid = h.sid
 )
 """
 
-# The union of the walking-radius circles of every active place of the layer near a piece.
-_NEAR_UNION = f"""
-  SELECT ST_Union(ST_Buffer(ST_Transform(p.point, :srid), :r, :quad)) AS u
-  FROM place p WHERE p.layer = :layer AND p.point IS NOT NULL AND {_ACTIVE}
-    AND p.point && ST_Expand(pr.tgeom, :rdeg) AND p.point && ST_Expand(pr.sgeom, :rdeg)
-"""
-
-_PIECE_SQL = text(_PIECES + f"""
+_PIECE_SQL = text(_PIECES + """
 SELECT pr.tid, pr.sid, pr.total, pr.age_0_14, pr.age_65_over, pr.s_area,
        ST_Area(pr.piece) AS piece_area,
-       CASE WHEN cov.u IS NULL THEN 0 ELSE ST_Area(ST_Intersection(pr.piece, cov.u)) END AS cov_area
-FROM pairs pr LEFT JOIN LATERAL ({_NEAR_UNION}) cov ON true
+       CASE WHEN r.cu IS NULL THEN 0 ELSE ST_Area(ST_Intersection(pr.piece, r.cu)) END AS cov_area
+FROM pairs pr LEFT JOIN reach r ON r.sid = pr.sid
 WHERE ST_Area(pr.piece) >= 1.0
 """)
 
 # No population loaded at all: plain land-area share per target area.
 _AREA_SHARE_SQL = text(f"""
-SELECT t.id AS tid, ST_Area(ST_Transform(t.geom, :srid)) AS t_area,
-       CASE WHEN cov.u IS NULL THEN 0
-            ELSE ST_Area(ST_Intersection(ST_Transform(t.geom, :srid), cov.u)) END AS cov_area
-FROM area t LEFT JOIN LATERAL (
-  SELECT ST_Union(ST_Buffer(ST_Transform(p.point, :srid), :r, :quad)) AS u
-  FROM place p WHERE p.layer = :layer AND p.point IS NOT NULL AND {_ACTIVE}
-    AND p.point && ST_Expand(t.geom, :rdeg)) cov ON true
-WHERE t.kind = :kind AND (CAST(:muni AS text) IS NULL OR t.municipality_code = :muni)
+SELECT t.id AS tid, ST_Area(t.g) AS t_area,
+       CASE WHEN near.u IS NULL THEN 0 ELSE ST_Area(ST_Intersection(t.g, near.u)) END AS cov_area
+FROM (SELECT id, geom, ST_Transform(geom, :srid) AS g FROM area
+      WHERE kind = :kind AND (CAST(:muni AS text) IS NULL OR municipality_code = :muni)) t
+CROSS JOIN LATERAL ({_near_reach("t.g")}) near
 """)
 
 _AREAS_SQL = text("""
@@ -327,6 +351,15 @@ def _compute_raw(session: Session, area_kind: str, layer_id: str, day: dt.date,
     for c in result.values():
         c.missing_bands = [p for p in ALL_BANDS if p not in c.open_bands]
 
+    _prepare_reach(session, params)
+    try:
+        _reach_coverage(session, params, result, band)
+    finally:
+        _drop_reach(session)
+    return list(result.values())
+
+
+def _reach_coverage(session: Session, params: dict, result: dict[int, AreaCoverage], band: str) -> None:
     if session.execute(_HAS_POP_SQL).scalar():
         _population_coverage(session, params, result, band)
     else:
@@ -338,7 +371,6 @@ def _compute_raw(session: Session, area_kind: str, layer_id: str, day: dt.date,
             c = result[row.tid]
             c.area_m2 = float(row.t_area)
             c.covered_share = _clamp(row.cov_area / row.t_area) if row.t_area else None
-    return list(result.values())
 
 
 def _clamp(x: float) -> float:
@@ -490,23 +522,19 @@ class SiteSuggestion:
         return self.covered_after / self.total if self.total else None
 
 
-_PIECE_GEOM_SQL = text(_PIECES + f"""
+_PIECE_GEOM_SQL = text(_PIECES + """
 SELECT pr.tid, pr.sid, pr.total, pr.age_0_14, pr.age_65_over, pr.s_area, ST_Area(pr.piece) AS piece_area,
-       ST_AsBinary(CASE WHEN cov.u IS NULL THEN pr.piece ELSE ST_Difference(pr.piece, cov.u) END) AS uncovered
-FROM pairs pr LEFT JOIN LATERAL ({_NEAR_UNION}) cov ON true
+       ST_AsBinary(CASE WHEN r.cu IS NULL THEN pr.piece ELSE ST_Difference(pr.piece, r.cu) END) AS uncovered
+FROM pairs pr LEFT JOIN reach r ON r.sid = pr.sid
 WHERE ST_Area(pr.piece) >= 1.0
 """)
 
 _AREA_GEOM_SQL = text(f"""
-SELECT t.id AS tid, ST_AsBinary(
-  CASE WHEN cov.u IS NULL THEN ST_Transform(t.geom, :srid)
-       ELSE ST_Difference(ST_Transform(t.geom, :srid), cov.u) END) AS uncovered,
-  ST_AsBinary(ST_Transform(t.geom, :srid)) AS g
-FROM area t LEFT JOIN LATERAL (
-  SELECT ST_Union(ST_Buffer(ST_Transform(p.point, :srid), :r, :quad)) AS u
-  FROM place p WHERE p.layer = :layer AND p.point IS NOT NULL AND {_ACTIVE}
-    AND p.point && ST_Expand(t.geom, :rdeg)) cov ON true
-WHERE t.kind = :kind AND (CAST(:muni AS text) IS NULL OR t.municipality_code = :muni)
+SELECT t.id AS tid, ST_AsBinary(CASE WHEN near.u IS NULL THEN t.g ELSE ST_Difference(t.g, near.u) END) AS uncovered,
+       ST_AsBinary(t.g) AS g
+FROM (SELECT id, geom, ST_Transform(geom, :srid) AS g FROM area
+      WHERE kind = :kind AND (CAST(:muni AS text) IS NULL OR municipality_code = :muni)) t
+CROSS JOIN LATERAL ({_near_reach("t.g")}) near
 """)
 
 
@@ -575,6 +603,7 @@ def suggest_sites(session: Session, area_kind: str, layer_id: str, *, candidate_
     total_by_area: dict[int, float] = {}
     cov_by_area: dict[int, float] = {}
     basis = "area"
+    _prepare_reach(session, params)
     if session.execute(_HAS_POP_SQL).scalar():
         rows = session.execute(_PIECE_GEOM_SQL, params).all()
         known_band = all(getattr(r, band) is not None or (r.total or 0) * r.piece_area / r.s_area < 0.5
@@ -596,6 +625,7 @@ def suggest_sites(session: Session, area_kind: str, layer_id: str, *, candidate_
             cov_by_area[r.tid] = g.area - unc.area
             if not unc.is_empty:
                 pieces.append(unc), dens.append(1.0), owner.append(r.tid)
+    _drop_reach(session)
 
     buffers = [shapely.buffer(g, layer.walking_radius_m, quad_segs=BUFFER_QUAD_SEGS) for g in geoms]
     tree = STRtree(pieces) if pieces else None
