@@ -239,7 +239,8 @@ def _near_reach(geom_m: str) -> str:
 # and the part of each small area within walking radius of a place (computed once per small area).
 _PIECES = f"""
 WITH tgt AS MATERIALIZED (
-  SELECT id, geom FROM area WHERE kind = :kind AND (CAST(:muni AS text) IS NULL OR municipality_code = :muni)
+  SELECT id, geom, ST_Transform(geom, :srid) AS g FROM area
+  WHERE kind = :kind AND (CAST(:muni AS text) IS NULL OR municipality_code = :muni)
 ), pop AS MATERIALIZED (
   SELECT DISTINCT ON (p.area_id) p.area_id, p.total, p.age_0_14, p.age_65_over
   FROM population p JOIN area s ON s.id = p.area_id AND s.kind = 'town_block'
@@ -250,19 +251,23 @@ WITH tgt AS MATERIALIZED (
   SELECT s.id AS sid, s.geom AS sgeom, ST_Transform(s.geom, :srid) AS sg, pop.total, pop.age_0_14, pop.age_65_over
   FROM area s JOIN pop ON pop.area_id = s.id WHERE s.id IN (SELECT sid FROM hits)
 ), reach AS MATERIALIZED (
-  SELECT sm.sid, ST_Intersection(sm.sg, near.u) AS cu
-  FROM sm CROSS JOIN LATERAL ({_near_reach("sm.sg")}) near WHERE near.u IS NOT NULL
+  SELECT x.sid, x.cu, ST_Area(x.cu) AS cu_area FROM (
+    SELECT sm.sid, ST_Intersection(sm.sg, near.u) AS cu
+    FROM sm CROSS JOIN LATERAL ({_near_reach("sm.sg")}) near WHERE near.u IS NOT NULL) x
 ), pairs AS MATERIALIZED (
-  SELECT h.tid, sm.sid, sm.total, sm.age_0_14, sm.age_65_over, ST_Area(sm.sg) AS s_area,
-         ST_Intersection(ST_Transform(t.geom, :srid), sm.sg) AS piece
-  FROM hits h JOIN tgt t ON t.id = h.tid JOIN sm ON sm.sid = h.sid
+  -- a small area wholly inside the target area (the usual case) needs no cutting
+  SELECT x.*, CASE WHEN x.inside THEN x.sg ELSE ST_Intersection(x.g, x.sg) END AS piece FROM (
+    SELECT h.tid, sm.sid, sm.total, sm.age_0_14, sm.age_65_over, ST_Area(sm.sg) AS s_area,
+           ST_Covers(t.g, sm.sg) AS inside, t.g, sm.sg
+    FROM hits h JOIN tgt t ON t.id = h.tid JOIN sm ON sm.sid = h.sid) x
 )
 """
 
 _PIECE_SQL = text(_PIECES + """
 SELECT pr.tid, pr.sid, pr.total, pr.age_0_14, pr.age_65_over, pr.s_area,
        ST_Area(pr.piece) AS piece_area,
-       CASE WHEN r.cu IS NULL THEN 0 ELSE ST_Area(ST_Intersection(pr.piece, r.cu)) END AS cov_area
+       CASE WHEN r.cu IS NULL THEN 0 WHEN pr.inside THEN r.cu_area
+            ELSE ST_Area(ST_Intersection(pr.piece, r.cu)) END AS cov_area
 FROM pairs pr LEFT JOIN reach r ON r.sid = pr.sid
 WHERE ST_Area(pr.piece) >= 1.0
 """)
