@@ -74,6 +74,19 @@ def _metres_per_degree_floor(lat: float, reach_deg: float) -> float:
     return 111_000.0 * math.cos(math.radians(worst))
 
 
+def nearest_select(lat: float, lon: float, layers: list[str] | None = None, where=None):
+    """SELECT place, metres, planar distance ... ORDER BY public_point <-> here (KNN on the GiST index)."""
+    here = func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
+    distance = func.ST_Distance(func.geography(Place.public_point), func.geography(here))
+    planar = Place.public_point.op("<->", return_type=Float)(here)
+    q = select(Place, distance, planar).where(Place.public_point.is_not(None), active_on())
+    if layers:
+        q = q.where(Place.layer.in_(layers))
+    if where is not None:
+        q = q.where(where)
+    return q.order_by(planar)
+
+
 def nearest_places(session: Session, lat: float, lon: float, layers: list[str] | None = None,
                    limit: int = 20, where=None, accept=None) -> list[tuple[Place, float]]:
     """The `limit` places nearest in metres, by the KNN operator on the GiST index of public_point.
@@ -85,15 +98,7 @@ def nearest_places(session: Session, lat: float, lon: float, layers: list[str] |
     `accept(place)` is a Python check for what SQL cannot express (schedule bands).
     Distances are from the public point only, so they never reveal a private location.
     """
-    here = func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
-    distance = func.ST_Distance(func.geography(Place.public_point), func.geography(here))
-    planar = Place.public_point.op("<->", return_type=Float)(here)
-    q = select(Place, distance, planar).where(Place.public_point.is_not(None), active_on())
-    if layers:
-        q = q.where(Place.layer.in_(layers))
-    if where is not None:
-        q = q.where(where)
-    q = q.order_by(planar)
+    q = nearest_select(lat, lon, layers, where)
     batch = max(limit * 2, limit + 20)
     while True:
         rows = session.execute(q.limit(batch)).all()
