@@ -241,15 +241,15 @@ _PIECES = f"""
 WITH tgt AS MATERIALIZED (
   SELECT id, geom, ST_Transform(geom, :srid) AS g FROM area
   WHERE kind = :kind AND (CAST(:muni AS text) IS NULL OR municipality_code = :muni)
-), pop AS MATERIALIZED (
-  SELECT DISTINCT ON (p.area_id) p.area_id, p.total, p.age_0_14, p.age_65_over
-  FROM population p JOIN area s ON s.id = p.area_id AND s.kind = 'town_block'
-  ORDER BY p.area_id, p.year DESC
 ), hits AS MATERIALIZED (
   SELECT t.id AS tid, s.id AS sid FROM tgt t JOIN area s ON s.kind = 'town_block' AND ST_Intersects(t.geom, s.geom)
 ), sm AS MATERIALIZED (
+  -- each small area's latest population row
   SELECT s.id AS sid, s.geom AS sgeom, ST_Transform(s.geom, :srid) AS sg, pop.total, pop.age_0_14, pop.age_65_over
-  FROM area s JOIN pop ON pop.area_id = s.id WHERE s.id IN (SELECT sid FROM hits)
+  FROM area s CROSS JOIN LATERAL (
+    SELECT p.total, p.age_0_14, p.age_65_over FROM population p WHERE p.area_id = s.id
+    ORDER BY p.year DESC LIMIT 1) pop
+  WHERE s.id IN (SELECT sid FROM hits)
 ), reach AS MATERIALIZED (
   SELECT x.sid, x.cu, ST_Area(x.cu) AS cu_area FROM (
     SELECT sm.sid, ST_Intersection(sm.sg, near.u) AS cu
