@@ -31,7 +31,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from geo.address import match_key
-from geo.models import Area, Dataset, ImportRun, Place, Population, RejectedRow
+from geo.models import OPERATOR_TYPES, PRECISIONS, Area, Dataset, ImportRun, Place, Population, RejectedRow
 from geo.records import PlaceRecord, ReadResult, Rejection
 
 __all__ = ["ImportReport", "ImportFailed", "import_places", "import_areas", "import_population",
@@ -293,15 +293,20 @@ _SUPPLEMENT_FIELDS = ("name_kana", "address", "operator", "operator_type", "sche
                       "has_consultation", "barrier_free", "phone", "email", "url", "note")
 
 
+_EMPTY = (None, [], {})
+
+
 def _same(a, b) -> bool:
+    if a == b:
+        return True
+    if a in _EMPTY and b in _EMPTY:
+        return True
     if isinstance(a, float) or isinstance(b, float):
         try:
             return round(float(a), 7) == round(float(b), 7)
         except (TypeError, ValueError):
-            return a == b
-    if a in (None, [], {}) and b in (None, [], {}):
-        return True
-    return a == b
+            return False
+    return False
 
 
 def _ewkt(lat, lon) -> str | None:
@@ -337,13 +342,7 @@ def _place_values(rec: PlaceRecord, layer: str, layer_obj) -> dict:
         "status": "active", "valid_to": None,
         "lat": rec.lat, "lon": rec.lon,
     }
-    for k, x in v.items():
-        if isinstance(x, str) and "\x00" in x:
-            v[k] = _clean_text(x)
-    if extra and any("\x00" in k or (isinstance(x, str) and "\x00" in x) for k, x in extra.items()):
-        v["extra"] = _clean_json(extra)
-    if v["schedule"] is not None and "\x00" in (rec.schedule_text or ""):
-        v["schedule"] = _clean_json(v["schedule"])
+    # no NUL can reach here: decode_bytes refuses text holding NUL (PostgreSQL text cannot store it)
     return v
 
 
@@ -356,8 +355,6 @@ def _rec_raw(rec: PlaceRecord) -> str:
 
 def _row_problem(v: dict) -> str | None:
     """Values the database would refuse: reject the row instead of failing the whole file."""
-    from geo.models import OPERATOR_TYPES, PRECISIONS
-
     if v["capacity"] is not None and not (0 <= v["capacity"] <= _INT_MAX):
         return f"定員が範囲外です: {v['capacity']} (capacity out of range)"
     if v["operator_type"] is not None and v["operator_type"] not in OPERATOR_TYPES:
@@ -373,7 +370,7 @@ def _load_existing(session: Session, dataset_id: int) -> list[dict]:
     t = Place.__table__
     cols = [t.c.id] + [t.c[c] for c in _COMPARED if c in t.c] + [t.c.valid_from,
             func.ST_Y(t.c.point).label("lat"), func.ST_X(t.c.point).label("lon")]
-    return [dict(r._mapping) for r in session.execute(select(*cols).where(t.c.dataset_id == dataset_id))]
+    return [dict(m) for m in session.execute(select(*cols).where(t.c.dataset_id == dataset_id)).mappings()]
 
 
 def _detect_municipality(read: ReadResult, given: str | None, file_name: str) -> tuple[str | None, str | None]:
@@ -606,9 +603,12 @@ def import_places(session: Session, path, *, layer: str, municipality_code: str 
                 inserts.append(v)
             else:
                 matched_ids.add(old["id"])
-                changed = [f for f in _COMPARED if not _same(old.get(f), v.get(f))]
-                if not (_same(old["lat"], v["lat"]) and _same(old["lon"], v["lon"])):
-                    changed.append("point")
+                changed = not (_same(old["lat"], v["lat"]) and _same(old["lon"], v["lon"]))
+                if not changed:
+                    for f in _COMPARED:
+                        if not _same(old[f], v[f]):
+                            changed = True
+                            break
                 if changed:
                     v["_id"] = old["id"]
                     v["valid_from"] = old["valid_from"] or today
@@ -659,12 +659,7 @@ def _json_text(v) -> str | None:
     return out.replace("\\u0000", "\\ufffd") if "\\u0000" in out else out
 
 
-def _copy_value(c: str, v):
-    if c in ("extra", "schedule"):
-        return _json_text(v)
-    if isinstance(v, str) and "\x00" in v:
-        return _clean_text(v)
-    return v
+_JSON_COLS = frozenset(("extra", "schedule"))
 
 
 def _write_places(session: Session, dataset_id: int, inserts: list[dict], updates: list[dict],
@@ -677,12 +672,19 @@ def _write_places(session: Session, dataset_id: int, inserts: list[dict], update
     done, total = 0, len(inserts) + len(updates)
     if inserts:
         copy_cols = cols + ["dataset_id", "point"]
+        i_extra, i_sched = cols.index("extra"), cols.index("schedule")
         raw = conn.connection.driver_connection
         with raw.cursor() as cur:
             with cur.copy(f"COPY place ({', '.join(copy_cols)}) FROM STDIN") as cp:
+                sched_json: dict[int, str | None] = {}  # schedules are shared by rows with equal columns
                 for v in inserts:
-                    cp.write_row([_copy_value(c, v.get(c)) for c in cols]
-                                 + [dataset_id, _ewkt(v["lat"], v["lon"])])
+                    sc = v["schedule"]
+                    if id(sc) not in sched_json:
+                        sched_json[id(sc)] = _json_text(sc)
+                    row = [v[c] for c in cols]
+                    row[i_extra] = _json_text(v["extra"])
+                    row[i_sched] = sched_json[id(sc)]
+                    cp.write_row(row + [dataset_id, _ewkt(v["lat"], v["lon"])])
                     done += 1
                     if progress and done % 5000 == 0:
                         progress(done, total)

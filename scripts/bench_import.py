@@ -47,6 +47,8 @@ def generate(path: Path, n: int, edit_every: int = 0) -> None:
 
 
 def main(argv=None) -> int:
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores "
+          "(wall-clock rates drop when other work shares the machine)")
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--keep", action="store_true", help="keep the cluster (var/bench-import-<pid>)")
@@ -75,25 +77,27 @@ def main(argv=None) -> int:
             generate(f, args.rows)
             print(f"generated {args.rows:,} rows ({f.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s")
 
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             rr = read_places_csv(f, layer="kodomo_shokudo")
-            read_s = time.perf_counter() - t
+            read_s, read_cpu = time.perf_counter() - t, time.process_time() - c
             assert len(rr.records) == args.rows and not rr.rejections, (len(rr.records), rr.rejections[:3])
-            print(f"read only:   {read_s:6.2f} s  {args.rows / read_s:8,.0f} rows/s")
+            print(f"read only:   {read_s:6.2f} s  {args.rows / read_s:8,.0f} rows/s "
+                  f"(this process's CPU {read_cpu:.2f} s: {args.rows / read_cpu:,.0f} rows/s)")
 
             engine = get_engine(url)
             for label, edit in (("first import", 0), ("re-import (unchanged)", 0), ("re-import (10% edited)", 10)):
                 if edit:
                     generate(f, args.rows, edit_every=edit)
                 with Session(engine) as s:
-                    t = time.perf_counter()
+                    t, c = time.perf_counter(), time.process_time()
                     r = import_places(s, f, layer="kodomo_shokudo")
-                    total_s = time.perf_counter() - t
+                    total_s, total_cpu = time.perf_counter() - t, time.process_time() - c
                     n = s.scalar(select(func.count()).select_from(Place))
                 write_s = max(total_s - read_s, 1e-9)
                 print(f"{label:24s} total {total_s:6.2f} s  {args.rows / total_s:8,.0f} rows/s total; "
                       f"write+compare ≈ {write_s:6.2f} s  {args.rows / write_s:8,.0f} rows/s "
-                      f"(new {r.new:,}, updated {r.updated:,}, unchanged {r.unchanged:,}; places in db {n:,})")
+                      f"(new {r.new:,}, updated {r.updated:,}, unchanged {r.unchanged:,}; places in db {n:,}; "
+                      f"python CPU {total_cpu:.1f} s)")
     finally:
         from geo.db import dispose_engines
         dispose_engines()

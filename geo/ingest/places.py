@@ -35,9 +35,11 @@ from .text import (
     decode_bytes,
     is_formula_like,
     normalize_cell,
-    normalize_municipality_code,
     parse_int,
 )
+from .text import normalize_municipality_code as _normalize_municipality_code
+
+normalize_municipality_code = functools.lru_cache(maxsize=1024)(_normalize_municipality_code)
 
 __all__ = ["read_places_csv", "PLACE_FIELDS", "KODOMO_SHOKUDO_TARGET_GROUPS"]
 
@@ -233,6 +235,7 @@ def _fee_is_free(v: str | None) -> bool | None:
 _PAID_WORDS = ("有料", "応相談", "カンパ", "実費", "別途")
 
 
+@functools.lru_cache(maxsize=4096)
 def _fee_text(value: str) -> str:
     t = value.strip()
     return t + "円" if re.fullmatch(r"\d[\d,]*", t) else t
@@ -242,6 +245,7 @@ _RES_NO = ("予約不要", "申込不要", "申し込み不要", "不要")
 _RES_YES = ("要予約", "予約制", "事前予約", "事前申込", "事前申し込み", "要申込", "予約必要", "予約が必要", "申込必要", "必須")
 
 
+@functools.lru_cache(maxsize=4096)
 def _reservation_required(method: str | None, note: str | None) -> bool | None:
     texts = [t for t in (method, note) if t]
     if not texts:
@@ -260,6 +264,7 @@ def _reservation_required(method: str | None, note: str | None) -> bool | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def _operator_type(operator: str | None) -> str | None:
     if not operator:
         return None

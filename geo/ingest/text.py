@@ -90,6 +90,8 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
             except UnicodeDecodeError as e:
                 raise _binary_error(f"{enc} として解釈できません ({e.reason})") from None
             text = text.lstrip("\ufeff")
+            if "\x00" in text:
+                raise _binary_error("NUL 文字を含みます (contains NUL characters)")
             if _looks_binary(text):
                 raise _binary_error("制御文字が多すぎます (too many control characters)")
             return text, enc.split("-")[0] + "-" + enc.split("-")[1]
