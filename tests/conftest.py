@@ -134,7 +134,8 @@ def live_server(shared_demo_url):
 def browser():
     from playwright.sync_api import sync_playwright
 
-    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    # Debian's Chromium, never a downloaded one (TSUNAGARI_CHROMIUM only to point at another Debian path)
+    chromium = os.environ.get("TSUNAGARI_CHROMIUM", "/usr/bin/chromium")
     if not Path(chromium).exists():
         pytest.fail(f"Debian's Chromium not found at {chromium}: run scripts/setup.sh")
     with sync_playwright() as p:
