@@ -71,6 +71,7 @@ def build_map(places: list, area_collections: dict[str, dict], lang: str, attrib
     tiles = current_app.config.get("TILE_URL")
     m = folium.Map(location=[34.69, 135.70], zoom_start=12, tiles=None, control_scale=True)
     m.options["maxZoom"] = 18   # marker clustering needs it even when there is no base map
+    m.options["zoomSnap"] = 0.25  # fit the municipality snugly instead of a whole zoom level out
     if bounds:
         m.fit_bounds(bounds)
     _local_assets(m)
