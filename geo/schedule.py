@@ -22,6 +22,8 @@ Schedule dict (as returned by `parse_schedule`)::
       "mentioned_weekdays": [0..6],  # every weekday the source names, even when the
                                      # schedule cannot be structured ('月1回 土曜日')
       "text": "...",           # the original text, combined from all inputs
+      "closed_on_holidays": bool,  # '祝日を除く', '土日祝休み', '休日…は利用不可'
+      "closed_year_end": bool,     # '年末年始を除く' (12月29日〜1月3日)
     }
 
 Design rule: never invent dates.  A weekday without its week of month in a
@@ -459,6 +461,7 @@ def parse_schedule(text: str | None = None, *, weekdays: str | None = None,
     text, weekdays, frequency, dates, start, end = map(_clean, (text, weekdays, frequency, dates, start, end))
     if not any((text, weekdays, frequency, dates, start, end)):
         return None
+    all_text = "\n".join(p for p in (text, weekdays, frequency, dates) if p)
     today = today or date.today()
     code_match = re.fullmatch(r"\d+", unicodedata.normalize("NFKC", frequency))
     frequency_code = code_match.group(0) if code_match else None
@@ -483,7 +486,25 @@ def parse_schedule(text: str | None = None, *, weekdays: str | None = None,
         "structured": bool(rule_dicts or schedule_dates),
         "mentioned_weekdays": sorted((free.mentioned | column.mentioned | hinted) - excluded),
         "text": _combined_text(frequency, frequency_code, weekdays, dates, text, start, end),
+        "closed_on_holidays": bool(_HOLIDAYS_CLOSED.search(all_text)),
+        "closed_year_end": bool(_YEAR_END_CLOSED.search(all_text)),
     }
+
+
+# '祝日を除く', '祝日・年末年始を除く', '土日祝休み', '祝祭日は休館', 'Holidays ... 利用不可'
+_HOLIDAYS_CLOSED = re.compile(r"(?:祝日|祝祭日|祭日|休日|土日祝)[^。]{0,40}?(?:除|休|閉|不可|以外)")
+_YEAR_END_CLOSED = re.compile(r"年末年始[^。]{0,40}?(?:除|休|閉|不可|以外)")
+
+
+def _closed_that_day(schedule: dict, d: date) -> bool:
+    """A rule day on which the place says it is closed: a national holiday (jpholiday
+    follows 国民の祝日に関する法律, substitute holidays included) or 12月29日〜1月3日."""
+    if schedule.get("closed_year_end") and ((d.month == 12 and d.day >= 29) or (d.month == 1 and d.day <= 3)):
+        return True
+    if schedule.get("closed_on_holidays"):
+        import jpholiday
+        return jpholiday.is_holiday(d)
+    return False
 
 
 def _times(rules: list[_Item], explicit: list[_Item], free_spans: list, start: str, end: str
@@ -529,7 +550,8 @@ def next_occurrences(schedule: dict | None, after: date, n: int = 3
     """The next `n` meeting dates on or after `after`, as (date, start, end).
 
     Rule dates (nth weekday of month, -1 = last, months filter) are merged with the
-    explicit dates.  Returns [] for a missing or unstructured schedule.  Rules are
+    explicit dates. Rule days on which the schedule says the place is closed (national
+    holidays, 年末年始) are skipped.  Returns [] for a missing or unstructured schedule.  Rules are
     searched up to two years ahead.
     """
     if not schedule or not schedule.get("structured") or n <= 0:
@@ -545,7 +567,7 @@ def next_occurrences(schedule: dict | None, after: date, n: int = 3
     day = after
     while rules and rule_days < n and day <= after + timedelta(days=SEARCH_HORIZON_DAYS):
         matching = [_rule_times(r, schedule) for r in rules if _rule_matches(r, day)]
-        if matching:
+        if matching and not _closed_that_day(schedule, day):
             found[day] = _envelope(matching) if day not in found else found[day]
             rule_days += 1
         day += timedelta(days=1)

@@ -383,3 +383,21 @@ def test_open_bands_per_rule_times_and_unstructured():
     assert open_bands(parse("月1回　土曜日　10時30分～")) == set()
     assert open_bands(parse("12月13日 10:00～")) == set()  # one-off dates do not count
     assert open_bands(None) == set()
+
+
+def test_holidays_and_year_end_are_skipped_when_the_text_says_so():
+    s = parse_schedule("月～金 8:30～17:15（祝日・年末年始を除く）")
+    assert s["closed_on_holidays"] and s["closed_year_end"]
+    # 2026-11-23 is 勤労感謝の日 (a Monday): the next opening is Tuesday the 24th
+    assert [d for d, _, _ in next_occurrences(s, date(2026, 11, 23), 1)] == [date(2026, 11, 24)]
+    assert format_next_ja(s, date(2026, 11, 23)).startswith("次回 11月24日（火）08:30–17:15")
+    # 12月29日〜1月3日 closed; 2027-01-04 is a Monday and no holiday
+    assert [d for d, _, _ in next_occurrences(s, date(2026, 12, 29), 1)] == [date(2027, 1, 4)]
+    # 高松市's wording
+    t = parse_schedule("国民の祝日に関する法律に規定する休日及び年末年始（12月29日から翌年の1月3日まで）は利用不可。",
+                       weekdays="月火水木金")
+    assert t["closed_on_holidays"] and t["closed_year_end"]
+    # a schedule that says nothing about holidays still meets on them
+    u = parse_schedule("毎週月曜日 10:00～12:00")
+    assert not u["closed_on_holidays"] and not u["closed_year_end"]
+    assert next_occurrences(u, date(2026, 11, 23), 1)[0][0] == date(2026, 11, 23)
