@@ -1,20 +1,15 @@
 """The /coverage page in Debian's Chromium: choropleth, legend, filters, CSV download."""
-from urllib.parse import urlparse
 
 import pytest
+
+from conftest import open_page, outside_requests
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP", accept_downloads=True)
-    page = context.new_page()
-    page.errors, page.requests = [], []
-    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.on("request", lambda r: page.requests.append(r.url))
-    page.route("https://cyberjapandata.gsi.go.jp/**", lambda route: route.fulfill(status=204, body=b""))
+    context, page = open_page(browser, accept_downloads=True)
     yield page
     context.close()
 
@@ -67,9 +62,7 @@ def test_coverage_page_map_legend_filter_csv(page, live_server):
     assert "," in page.locator("#cov-points").input_value()
 
     assert page.errors == []
-    outside = [u for u in page.requests if urlparse(u).scheme in ("http", "https")
-               and urlparse(u).hostname not in ("127.0.0.1", "localhost", "cyberjapandata.gsi.go.jp")]
-    assert outside == []
+    assert outside_requests(page) == []
 
 
 def test_coverage_candidates_in_english(page, live_server):

@@ -3,9 +3,10 @@ from urllib.parse import urlparse
 
 import pytest
 
+from conftest import open_page, outside_requests
+
 pytestmark = pytest.mark.browser
 
-TILE_HOSTS = {"cyberjapandata.gsi.go.jp"}
 LAYER_IDS = ("salons", "engawa", "kodomo_shokudo", "support_branches")
 
 # Places drawn per layer: a single marker counts 1, a cluster counts its children.
@@ -17,14 +18,7 @@ COUNT_JS = """(layer) => { let n = 0;
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
-    page = context.new_page()
-    page.errors, page.requests = [], []
-    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.on("request", lambda r: page.requests.append(r.url))
-    # No internet here: tiles are optional, so answer them with nothing instead of waiting.
-    page.route("https://cyberjapandata.gsi.go.jp/**", lambda route: route.fulfill(status=204, body=b""))
+    context, page = open_page(browser)
     yield page
     context.close()
 
@@ -78,10 +72,7 @@ def test_map_page_layers_popup_notice_attribution(page, live_server):
     assert popup.locator("a", has_text="くわしく見る").get_attribute("href").startswith("/place/")
 
     assert page.errors == []
-    outside = [u for u in page.requests
-               if urlparse(u).hostname not in ("127.0.0.1", "localhost") and urlparse(u).scheme in ("http", "https")
-               and urlparse(u).hostname not in TILE_HOSTS]
-    assert outside == [], outside
+    assert outside_requests(page) == [], outside_requests(page)
     assert any(urlparse(u).hostname == "127.0.0.1" and "/static/vendor/leaflet/leaflet.js" in u for u in page.requests)
     assert any("/static/vendor/markercluster/leaflet.markercluster.js" in u for u in page.requests)
     # places come by bounding box, not all at once in the page

@@ -4,20 +4,14 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from conftest import open_page, outside_requests
+
 pytestmark = pytest.mark.browser
 
-TILE_HOSTS = {"cyberjapandata.gsi.go.jp"}
 
 
 def _page(browser, width, height):
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="ja-JP")
-    page = context.new_page()
-    page.errors, page.requests = [], []
-    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.on("request", lambda r: page.requests.append(r.url))
-    page.route("https://cyberjapandata.gsi.go.jp/**", lambda route: route.fulfill(status=204, body=b""))
-    return context, page
+    return open_page(browser, width, height)
 
 
 def _ready(page):
@@ -30,11 +24,6 @@ def _in_viewport(page, selector, width, height):
     assert box is not None, selector
     assert box["y"] >= 0 and box["x"] >= 0 and box["y"] + box["height"] <= height + 0.5 \
         and box["x"] + box["width"] <= width + 0.5, (selector, box)
-
-
-def _outside(page):
-    return [u for u in page.requests if urlparse(u).scheme in ("http", "https")
-            and urlparse(u).hostname not in ("127.0.0.1", "localhost") and urlparse(u).hostname not in TILE_HOSTS]
 
 
 @pytest.mark.parametrize("width,height", [(1920, 1080), (1280, 720)])
@@ -55,7 +44,7 @@ def test_projector_view_fits_the_screen(browser, live_server, width, height):
     assert float(labels.first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 18
     assert page.locator("#map .place-icon").count() == 70
     assert page.locator("#map .place-icon .pm-triangle, #map .place-icon .pm-diamond").count() > 0
-    assert page.errors == [] and _outside(page) == []
+    assert page.errors == [] and outside_requests(page) == []
     context.close()
 
 
@@ -109,7 +98,7 @@ def test_focus_profile_and_permalink_round_trip(browser, live_server):
     q2 = parse_qs(urlparse(page.url).query)
     assert q2["c"] == q["c"] and q2["z"] == [zoom]
     assert "子ども食堂" in page.locator("#legend-classes").inner_text()
-    assert page.errors == [] and _outside(page) == []
+    assert page.errors == [] and outside_requests(page) == []
     assert state["area"] == q["area"][0] and state["wd"] == "5"
     context.close()
 
@@ -132,7 +121,7 @@ def test_then_and_now_side_by_side(browser, live_server):
     after = page.locator("#map-then .area-label").first.bounding_box()
     assert before != after
     _in_viewport(page, "#attribution", 1920, 1080)
-    assert page.errors == [] and _outside(page) == []
+    assert page.errors == [] and outside_requests(page) == []
     context.close()
 
 
