@@ -24,7 +24,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from geo.geocode import Geocoder, city_code5, load_geolonia_dir  # noqa: E402
 
 REAL = "/work/shared/data/real"
-DEFAULT_GAZETTEER = os.path.join(REAL, "gazetteer-town-points")
+# the gazetteer shipped with the project (data/gazetteer: the shared town points + 文京区)
+DEFAULT_GAZETTEER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "gazetteer")
 DEFAULT_CSVS = [
     os.path.join(REAL, "kodomo-shokudo-csv", "131130_shibuyaku_kodomosyokudo.csv"),
     os.path.join(REAL, "kodomo-shokudo-csv", "131059_bunkyo_kodomosyokudo.csv"),

@@ -4,8 +4,8 @@ that was not, with the reason — read back from the database and the stored imp
 
     .venv/bin/python scripts/measure_geocode_import.py [CSV ...] [--gazetteer DIR]
 
-Defaults: 渋谷区 (52 rows) and 文京区 (7 rows) from /work/shared/data/real, gazetteer = every
-Geolonia town-point JSON in /work/shared/data/real/gazetteer-town-points (loaded with
+Defaults: 渋谷区 (52 rows) and 文京区 (7 rows) from shared/data/real, gazetteer = every
+Geolonia town-point JSON shipped in data/gazetteer (loaded with
 geo.gazetteer.import_gazetteer, as `tsunagari import gazetteer` does). Runs its own cluster
 under var/measure-geocode-<pid> and removes it at the end.
 """
@@ -20,7 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-REAL = Path("/work/shared/data/real")
+REAL = ROOT.parent / "shared" / "data" / "real"
+SHIPPED_GAZETTEER = ROOT / "data" / "gazetteer"
 DEFAULT_CSVS = [REAL / "kodomo-shokudo-csv" / "131130_shibuyaku_kodomosyokudo.csv",
                 REAL / "kodomo-shokudo-csv" / "131059_bunkyo_kodomosyokudo.csv"]
 FINE = ("街区", "町丁目")
@@ -33,7 +34,7 @@ def pct(n: int, d: int) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("csv", nargs="*", type=Path, default=DEFAULT_CSVS)
-    ap.add_argument("--gazetteer", type=Path, default=REAL / "gazetteer-town-points")
+    ap.add_argument("--gazetteer", type=Path, default=SHIPPED_GAZETTEER)
     ap.add_argument("--layer", default="kodomo_shokudo")
     args = ap.parse_args(argv)
 

@@ -17,10 +17,11 @@ from sqlalchemy import func, select
 from geo.importer import import_areas, import_places, import_population
 from geo.models import Area, Dataset, ImportRun, Place, Population, RejectedRow
 
-from conftest import REAL
+from conftest import REAL, ROOT
 
 KS = REAL / "kodomo-shokudo-csv"
 TK = REAL / "takamatsu-facilities"
+SHIPPED_GAZ = ROOT / "data" / "gazetteer"
 GAZ = REAL / "gazetteer-town-points"
 
 PLACE_FILES = [
@@ -204,6 +205,16 @@ def test_geocode_shibuya_and_bunkyo(empty_db_url, session_for):
                   Place.needs_review.is_(True)) == 7
     run = s.get(ImportRun, r.run_id)
     assert run.report["geocoding"]["unplaced"] == 7 and len(run.report["no_point"]) == 7
+
+    # once the shipped 文京区 gazetteer is loaded, the same rows are placed at 町丁目 level
+    import_gazetteer(s, SHIPPED_GAZ / "13105_bunkyo.json")
+    s.commit()
+    r = import_places(s, KS / "131059_bunkyo_kodomosyokudo.csv", layer="kodomo_shokudo", geocode=True)
+    assert r.geocoding["fine"] == 7 and r.no_point == []
+    assert _count(s, Place, Place.municipality_code == "13105", Place.geocode_level == "町丁目",
+                  Place.point.is_not(None), Place.needs_review.is_(False)) == 7
+    m = s.scalar(select(Place.geocode_matched).where(Place.name == "氷川下子ども食堂"))
+    assert m == "東京都文京区千石三丁目"
 
 
 def test_school_districts(empty_db_url, session_for):
