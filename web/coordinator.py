@@ -7,7 +7,7 @@ from sqlalchemy import select
 from geo.models import Dataset, ImportRun
 from geo.schedule import format_date_ja
 from web import db_session
-from web.i18n import current_lang
+from web.i18n import current_lang, t
 
 bp = Blueprint("coordinator", __name__)
 
@@ -64,10 +64,7 @@ TEXTS: dict[str, dict[str, str]] = {
 
 
 def tx(key: str) -> str:
-    entry = TEXTS.get(key)
-    if entry is None:
-        return key
-    return entry.get(current_lang()) or entry["ja"]
+    return t(key, table=TEXTS)
 
 
 def when(ts) -> str:

@@ -108,8 +108,10 @@ def current_lang() -> str:
     return g.lang
 
 
-def t(key: str, lang: str | None = None) -> str:
-    entry = MESSAGES.get(key)
+def t(key: str, lang: str | None = None, table: dict[str, dict[str, str]] | None = None) -> str:
+    """The text for `key` in the request's language (or `lang`), from MESSAGES or a page's own
+    `table` of the same {key: {"ja": ..., "en": ...}} shape; Japanese when English is missing."""
+    entry = (MESSAGES if table is None else table).get(key)
     if entry is None:
         return key
     return entry.get(lang or current_lang()) or entry["ja"]
