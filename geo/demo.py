@@ -22,9 +22,9 @@ from shapely.ops import unary_union
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from geo.models import Area, Dataset, Place
-from geo.records import AreaRecord, PopulationRecord
-from geo.store import get_or_create_dataset, save_areas, save_population
+from geo.storage.models import Area, Dataset, Place
+from geo.ingest.records import AreaRecord, PopulationRecord
+from geo.ingest.store import get_or_create_dataset, save_areas, save_population
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 MUNICIPALITY = "29209"
@@ -106,7 +106,7 @@ def _spread_ok(p: Point, taken: list[Point], min_m: float) -> bool:
 
 def _parse(text: str):
     try:
-        from geo.schedule import parse_schedule
+        from geo.places.schedule import parse_schedule
     except ImportError:  # pragma: no cover
         return None
     return parse_schedule(text)
@@ -149,7 +149,7 @@ def load_demo(session: Session) -> DemoResult:
                              households=int(r.SETAI or 0), line=i + 1) for i, r in towns.iterrows()]
     save_population(session, ds_c, pops)
 
-    from geo.gazetteer import import_gazetteer
+    from geo.geocoding.gazetteer import import_gazetteer
     import_gazetteer(session, DEMO_DIR / "29209_ikoma.json", name="demo:gazetteer-ikoma")
 
     places = _generate_places(session, ds_p, towns)

@@ -20,9 +20,9 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from geo import coverage as cov  # noqa: E402
-from geo import migrate  # noqa: E402
-from geo.embedded import cluster_at  # noqa: E402
+from geo.analysis import coverage as cov  # noqa: E402
+from geo.storage import migrate  # noqa: E402
+from geo.storage.embedded import cluster_at  # noqa: E402
 
 
 def timed(label: str, fn, *args, **kw):
@@ -141,7 +141,7 @@ def main() -> None:
         if not args.skip_synthetic:
             bench_synthetic(cluster, args.areas, args.places, args.cell)
     finally:
-        from geo.db import dispose_engines
+        from geo.storage.db import dispose_engines
         dispose_engines()
         if args.keep:
             cluster.stop()

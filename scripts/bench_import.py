@@ -57,12 +57,12 @@ def main(argv=None) -> int:
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
-    from geo import migrate
-    from geo.db import get_engine
-    from geo.embedded import cluster_at
-    from geo.importer import import_places
+    from geo.storage import migrate
+    from geo.storage.db import get_engine
+    from geo.storage.embedded import cluster_at
+    from geo.ingest.importer import import_places
     from geo.ingest.places import read_places_csv
-    from geo.models import Place
+    from geo.storage.models import Place
 
     cluster = cluster_at(ROOT / "var" / f"bench-import-{os.getpid()}")
     cluster.destroy()
@@ -99,7 +99,7 @@ def main(argv=None) -> int:
                       f"(new {r.new:,}, updated {r.updated:,}, unchanged {r.unchanged:,}; places in db {n:,}; "
                       f"python CPU {total_cpu:.1f} s)")
     finally:
-        from geo.db import dispose_engines
+        from geo.storage.db import dispose_engines
         dispose_engines()
         if not args.keep:
             cluster.destroy()

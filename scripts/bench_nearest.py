@@ -5,7 +5,7 @@ generates N fictional places spread over a 45 km x 55 km box around 生駒市 (m
 90 % exact / 8 % approximate / 2 % hidden, so the privacy trigger derives public_point),
 then prints p50/p99 latency in milliseconds for
 
-  * the query alone      geo.search.nearest(...)            (KNN + exact metric re-rank)
+  * the query alone      geo.places.search.nearest(...)            (KNN + exact metric re-rank)
   * the query + filters  layer + weekday (JSONB @>) + time band (checked in Python)
   * through HTTP         Flask test client: /api/places?near=..., /api/search?lat=..&lon=..
 
@@ -51,7 +51,7 @@ def generate(url: str, n: int) -> None:
 
     from sqlalchemy import create_engine
 
-    from geo.schedule import parse_schedule
+    from geo.places.schedule import parse_schedule
 
     engine = create_engine(url)
     parsed = [json.dumps(parse_schedule(s), ensure_ascii=False) for s in SCHEDULES]
@@ -83,9 +83,10 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the benchmark cluster afterwards")
     args = ap.parse_args()
 
-    from geo import migrate, queries, search
-    from geo.db import dispose_engines, session_factory
-    from geo.embedded import cluster_at
+    from geo.storage import migrate
+    from geo.places import queries, search
+    from geo.storage.db import dispose_engines, session_factory
+    from geo.storage.embedded import cluster_at
 
     cluster = cluster_at(ROOT / "var" / "bench-nearest")
     cluster.start()
@@ -110,7 +111,7 @@ def main() -> None:
             rows = search.nearest(session, lat, lon, limit=10)
             ms.append((time.perf_counter() - t) * 1000)
             assert len(rows) == 10
-        report("query alone (geo.search.nearest)", ms)
+        report("query alone (geo.places.search.nearest)", ms)
 
         filt = search.Filters.from_args({"layer": "salons,kodomo_shokudo", "day": "5", "time": "afternoon"})
         ms = []

@@ -8,7 +8,7 @@ import click
 
 
 def _cluster():
-    from geo.embedded import default_cluster
+    from geo.storage.embedded import default_cluster
     return default_cluster()
 
 
@@ -45,7 +45,7 @@ def db_down() -> None:
 
 @db.command("status", help="状態 (status)")
 def db_status() -> None:
-    from geo import migrate
+    from geo.storage import migrate
     if _using_embedded():
         c = _cluster()
         click.echo(f"embedded cluster: {c.status()} ({c.root})")
@@ -57,7 +57,7 @@ def db_status() -> None:
 @db.command("upgrade", help="スキーマを最新に (migrate the schema to head)")
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
-    from geo import migrate
+    from geo.storage import migrate
     if _using_embedded():
         _cluster().start()
     migrate.upgrade(revision=revision)
@@ -67,7 +67,7 @@ def db_upgrade(revision: str) -> None:
 @db.command("downgrade", help="スキーマを戻す (migrate down; default one step)")
 @click.argument("revision", default="-1")
 def db_downgrade(revision: str) -> None:
-    from geo import migrate
+    from geo.storage import migrate
     migrate.downgrade(revision=revision)
     click.echo(f"schema revision: {migrate.current() or '(none)'}")
 
@@ -75,8 +75,8 @@ def db_downgrade(revision: str) -> None:
 # --- demo and serving ----------------------------------------------------------------------
 @main.command(help="生駒市のデモを読み込む (load the Ikoma demo: real areas, fictional places)")
 def demo() -> None:
-    from geo import migrate
-    from geo.db import session_scope
+    from geo.storage import migrate
+    from geo.storage.db import session_scope
     from geo.demo import load_demo
 
     if _using_embedded():

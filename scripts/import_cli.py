@@ -29,7 +29,7 @@ def import_group() -> None:
 
 def _ensure_db() -> None:
     if not os.environ.get("DATABASE_URL"):
-        from geo.embedded import default_cluster
+        from geo.storage.embedded import default_cluster
         default_cluster().start()
 
 
@@ -52,8 +52,8 @@ class _Progress:
 
 
 def _run(fn, path: str, quiet: bool, **kwargs) -> None:
-    from geo.db import session_factory
-    from geo.importer import ImportFailed
+    from geo.storage.db import session_factory
+    from geo.ingest.importer import ImportFailed
 
     _ensure_db()
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
@@ -109,7 +109,7 @@ def _layer_choices() -> list[str]:
 @click.option("--quiet", is_flag=True, help="進み具合を表示しない (no progress counter)")
 def import_places_cmd(file, layer, municipality, maps, dry_run, geocode, close_missing, licence, attribution,
                       dataset_name, quiet) -> None:
-    from geo.importer import import_places
+    from geo.ingest.importer import import_places
 
     _run(import_places, file, quiet, layer=layer, municipality_code=municipality, mapping=_parse_map(maps) or None,
          dry_run=dry_run, geocode=geocode, close_missing=close_missing, licence=licence,
@@ -130,7 +130,7 @@ def import_places_cmd(file, layer, municipality, maps, dry_run, geocode, close_m
 @click.option("--quiet", is_flag=True)
 def import_areas_cmd(file, kind, municipality, dry_run, licence, attribution, dataset_name, name_column,
                      code_column, quiet) -> None:
-    from geo.importer import import_areas
+    from geo.ingest.importer import import_areas
 
     _run(import_areas, file, quiet, kind=kind, municipality_code=municipality, dry_run=dry_run, licence=licence,
          attribution=attribution, dataset_name=dataset_name, name_column=name_column, code_column=code_column)
@@ -145,7 +145,7 @@ def import_areas_cmd(file, kind, municipality, dry_run, licence, attribution, da
 @click.option("--dataset", "dataset_name", default=None)
 @click.option("--quiet", is_flag=True)
 def import_population_cmd(file, year, dry_run, licence, attribution, dataset_name, quiet) -> None:
-    from geo.importer import import_population
+    from geo.ingest.importer import import_population
 
     _run(import_population, file, quiet, year=year, dry_run=dry_run, licence=licence, attribution=attribution,
          dataset_name=dataset_name)
@@ -154,8 +154,8 @@ def import_population_cmd(file, year, dry_run, licence, attribution, dataset_nam
 @import_group.command("gazetteer", help="住所データ（位置参照情報 CSV / Geolonia JSON）を登録 (load a gazetteer for offline geocoding)")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 def import_gazetteer_cmd(files: tuple[str, ...]) -> None:
-    from geo.db import session_scope
-    from geo.gazetteer import import_gazetteer
+    from geo.storage.db import session_scope
+    from geo.geocoding.gazetteer import import_gazetteer
 
     _ensure_db()
     for path in files:

@@ -21,7 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from geo.geocode import Geocoder, city_code5, load_geolonia_dir  # noqa: E402
+from geo.geocoding.geocode import Geocoder, city_code5, load_geolonia_dir  # noqa: E402
 
 REAL = "/work/shared/data/real"
 # the gazetteer shipped with the project (data/gazetteer: the shared town points + 文京区)

@@ -6,7 +6,7 @@ that was not, with the reason — read back from the database and the stored imp
 
 Defaults: 渋谷区 (52 rows) and 文京区 (7 rows) from shared/data/real, gazetteer = every
 Geolonia town-point JSON shipped in data/gazetteer (loaded with
-geo.gazetteer.import_gazetteer, as `tsunagari import gazetteer` does). Runs its own cluster
+geo.geocoding.gazetteer.import_gazetteer, as `tsunagari import gazetteer` does). Runs its own cluster
 under var/measure-geocode-<pid> and removes it at the end.
 """
 from __future__ import annotations
@@ -41,12 +41,12 @@ def main(argv=None) -> int:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from geo import migrate
-    from geo.db import dispose_engines, get_engine
-    from geo.embedded import cluster_at
-    from geo.gazetteer import import_gazetteer
-    from geo.importer import ImportFailed, import_places
-    from geo.models import ImportRun, Place
+    from geo.storage import migrate
+    from geo.storage.db import dispose_engines, get_engine
+    from geo.storage.embedded import cluster_at
+    from geo.geocoding.gazetteer import import_gazetteer
+    from geo.ingest.importer import ImportFailed, import_places
+    from geo.storage.models import ImportRun, Place
 
     cluster = cluster_at(ROOT / "var" / f"measure-geocode-{os.getpid()}")
     cluster.destroy()

@@ -29,14 +29,14 @@ def real_data() -> Path:
 
 @pytest.fixture(scope="session")
 def cluster():
-    from geo.embedded import cluster_at
+    from geo.storage.embedded import cluster_at
 
     # one cluster per pytest process, so parallel runs (developers, helpers, CI) never collide
     c = cluster_at(ROOT / "var" / f"test-pg-{os.getpid()}")
     c.destroy()
     c.start()
     yield c
-    from geo.db import dispose_engines
+    from geo.storage.db import dispose_engines
     dispose_engines()
     c.destroy()
 
@@ -47,7 +47,7 @@ def _engine(url: str):
 
 @pytest.fixture(scope="session")
 def templates(cluster):
-    from geo import migrate
+    from geo.storage import migrate
     from geo.demo import load_demo
 
     cluster.ensure_database("tpl_empty")

@@ -1,9 +1,9 @@
-"""Unit tests for geo.address. Addresses quoted from the real lists in
+"""Unit tests for geo.geocoding.address. Addresses quoted from the real lists in
 /work/shared/data/real/kodomo-shokudo-csv (渋谷区 131130, 文京区 131059, 町田市 132098,
 国立市 132152; 各市区町村オープンデータ 子ども食堂一覧)."""
 import pytest
 
-from geo.address import (
+from geo.geocoding.address import (
     ParsedAddress,
     chome_label,
     int_to_kanji,
@@ -221,7 +221,7 @@ def test_split_city_does_not_eat_town_names():
 
 
 def test_parse_all_47_prefectures():
-    from geo.address import PREFECTURES
+    from geo.geocoding.address import PREFECTURES
     assert len(PREFECTURES) == 47
     assert parse("北海道札幌市中央区北一条西2丁目").pref == "北海道"
     assert parse("京都府京都市中京区寺町通1").pref == "京都府"

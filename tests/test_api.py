@@ -60,7 +60,7 @@ def test_filters_through_http(demo_client):
     every = demo_client.get(base).json["features"]
     sat = demo_client.get(base + "&day=5&time=morning").json["features"]
     assert 0 < len(sat) < len(every)
-    from geo.schedule import open_bands
+    from geo.places.schedule import open_bands
     assert all((5, "morning") in open_bands(f["properties"]["schedule"]) for f in sat)
     kids = demo_client.get(base + "&target=こども&free=1&no_reservation=1").json["features"]
     assert kids and all(f["properties"]["free_of_charge"] and f["properties"]["reservation_required"] is False

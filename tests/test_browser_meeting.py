@@ -133,7 +133,7 @@ def test_untrusted_names_are_text(browser, demo_db_url, session_for):
     from werkzeug.serving import make_server
 
     from conftest import make_app
-    from geo.models import Place
+    from geo.storage.models import Place
 
     s = session_for(demo_db_url)
     evil = '<img src=x onerror="window.pwned=1">'

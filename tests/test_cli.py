@@ -2,7 +2,7 @@
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from geo.models import Area, Place
+from geo.storage.models import Area, Place
 from scripts.cli import main
 
 

@@ -18,9 +18,9 @@ from shapely.geometry import MultiPolygon, Point, box
 from sqlalchemy import text
 
 from conftest import make_app
-from geo import coverage as cov
-from geo.models import Area, Place, Population
-from geo.schedule import parse_schedule
+from geo.analysis import coverage as cov
+from geo.storage.models import Area, Place, Population
+from geo.places.schedule import parse_schedule
 
 # The synthetic town is drawn in metres in UTM zone 53N (the zone compute_coverage picks at
 # 135.7°E) around (560 000, 3 840 000) and stored in EPSG:4326; PostGIS transforms the same

@@ -1,7 +1,7 @@
 from sqlalchemy import func, select
 
 from geo.demo import load_demo
-from geo.models import Area, Dataset, Place, Population
+from geo.storage.models import Area, Dataset, Place, Population
 
 
 def _counts(s):

@@ -12,7 +12,7 @@ from geoalchemy2.elements import WKTElement
 from sqlalchemy import func, select
 
 from conftest import make_app
-from geo.models import Area, Place
+from geo.storage.models import Area, Place
 
 Q = "kind=elementary&on=2026-11-23"
 TILE_HOSTS = {"cyberjapandata.gsi.go.jp"}

@@ -1,4 +1,4 @@
-"""Unit tests for geo.geocode (no database).
+"""Unit tests for geo.geocoding.geocode (no database).
 
 Town points below are copied from Geolonia 住所データ (CC BY 4.0), built from
 国土交通省 位置参照情報; the 位置参照情報 CSVs are synthetic, written in Shift_JIS
@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from geo.geocode import (
+from geo.geocoding.geocode import (
     GazEntry,
     Geocoder,
     city_code5,

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from conftest import REAL, make_app
-from geo.models import Dataset, ImportRun, Place, RejectedRow
+from geo.storage.models import Dataset, ImportRun, Place, RejectedRow
 from scripts.cli import main
 
 KS = REAL / "kodomo-shokudo-csv"
@@ -64,7 +64,7 @@ def test_map_licence_attribution_and_rejections(cli, empty_db_url, session_for, 
     assert rows["ひだまりサロン"].target_groups == ["高齢者"] and rows["ひだまりサロン"].precision == "approximate"
     assert rows["むかしの家"].point is None and rows["むかしの家"].needs_review
     assert rows["ひだまりサロン"].municipality_code == "37201"
-    from geo.queries import attributions
+    from geo.places.queries import attributions
     assert "高松市社協 サロン一覧" in attributions(s)
     assert _count(s, RejectedRow) == 1
 

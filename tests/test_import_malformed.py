@@ -11,8 +11,8 @@ import zipfile
 import pytest
 from sqlalchemy import func, select, text
 
-from geo.importer import ImportFailed, import_areas, import_places, import_population
-from geo.models import Area, ImportRun, Place, Population, RejectedRow
+from geo.ingest.importer import ImportFailed, import_areas, import_places, import_population
+from geo.storage.models import Area, ImportRun, Place, Population, RejectedRow
 
 from conftest import REAL
 

@@ -14,8 +14,8 @@ import shutil
 import pytest
 from sqlalchemy import func, select
 
-from geo.importer import import_areas, import_places, import_population
-from geo.models import Area, Dataset, ImportRun, Place, Population, RejectedRow
+from geo.ingest.importer import import_areas, import_places, import_population
+from geo.storage.models import Area, Dataset, ImportRun, Place, Population, RejectedRow
 
 from conftest import REAL, ROOT
 
@@ -109,7 +109,7 @@ def test_kunitachi_supplement_merges_by_id(empty_db_url, session_for):
 
 
 def test_supplement_without_main_list_fails_whole(empty_db_url, session_for):
-    from geo.importer import ImportFailed
+    from geo.ingest.importer import ImportFailed
 
     s = session_for(empty_db_url)
     with pytest.raises(ImportFailed) as e:
@@ -181,7 +181,7 @@ def test_fallback_key_name_and_address_without_ids(empty_db_url, session_for, tm
 
 
 def test_geocode_shibuya_and_bunkyo(empty_db_url, session_for):
-    from geo.gazetteer import import_gazetteer
+    from geo.geocoding.gazetteer import import_gazetteer
 
     s = session_for(empty_db_url)
     for name in ("13113_shibuya.json", "13215_kunitachi.json"):
@@ -255,7 +255,7 @@ def test_ikoma_small_areas_population(empty_db_url, session_for):
     r = import_population(s, topo)
     assert (r.new, r.updated, r.unchanged) == (0, 0, 119)
     assert _count(s, Population) == 119
-    from geo.queries import attributions
+    from geo.places.queries import attributions
     assert any("CODH" in a for a in attributions(s))
 
 
@@ -280,8 +280,8 @@ def test_age_table_onto_existing_town_blocks(empty_db_url, session_for, tmp_path
 
 
 def test_gazetteer_files(empty_db_url, session_for):
-    from geo.gazetteer import import_gazetteer
-    from geo.models import GazetteerEntry
+    from geo.geocoding.gazetteer import import_gazetteer
+    from geo.storage.models import GazetteerEntry
 
     s = session_for(empty_db_url)
     expected = {"13113_shibuya.json": 80, "13209_machida.json": 183, "13215_kunitachi.json": 30,

@@ -16,7 +16,7 @@ from geo.ingest.areas import read_areas
 from geo.ingest.places import read_places_csv
 from geo.ingest.population import read_age_table, read_small_areas, topojson_features
 from geo.ingest.text import decode_bytes, is_formula_like, neutralise_formula, normalize_cell
-from geo.records import AreaRecord, PlaceRecord, PopulationRecord
+from geo.ingest.records import AreaRecord, PlaceRecord, PopulationRecord
 
 REAL = Path("/work/shared/data/real")
 KODOMO = REAL / "kodomo-shokudo-csv"
@@ -401,9 +401,9 @@ def test_schedule_parser_used_when_present(monkeypatch):
         calls.append(dict(text=text, weekdays=weekdays, frequency=frequency, dates=dates, start=start, end=end))
         return {"weekdays": weekdays}
 
-    mod = types.ModuleType("geo.schedule")
+    mod = types.ModuleType("geo.places.schedule")
     mod.parse_schedule = fake_parse_schedule
-    monkeypatch.setitem(sys.modules, "geo.schedule", mod)
+    monkeypatch.setitem(sys.modules, "geo.places.schedule", mod)
     data = "\n".join([HEADER_49, std_row(名称="A", 開催頻度="5", 開催曜日="日", 開催日="毎月第4日曜日",
                                             開催開始時間="10:00", 開催終了時間="12:00", 開催日時特記事項="変更あり")])
     r = read_places_csv(data.encode())

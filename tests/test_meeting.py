@@ -5,9 +5,9 @@ from geoalchemy2.elements import WKTElement
 from sqlalchemy import func, select
 
 from conftest import make_app
-from geo import meeting
-from geo.models import Area, Place, Population
-from geo.schedule import open_bands, parse_schedule
+from geo.analysis import meeting
+from geo.storage.models import Area, Place, Population
+from geo.places.schedule import open_bands, parse_schedule
 
 DAY = dt.date(2026, 11, 23)
 
@@ -43,7 +43,7 @@ def test_profile_counts_population_unknown_ageing_and_missing_times(shared_demo_
     # the demo has census totals only: population is known, 65+ is not -> no invented 高齢化率
     assert prof.population["total"] and prof.population["total"] > 1000
     assert prof.population["age_65_over"] is None and prof.ageing_rate is None
-    # coverage classes from geo.coverage
+    # coverage classes from geo.analysis.coverage
     assert prof.coverage_available and {r["klass"] for r in prof.layers} <= {"空白", "手薄", "充足"}
     # missing slots are exactly the (weekday, band) pairs no place inside is open in
     inside = [p for r in prof.layers for p in r["places"]]
@@ -72,7 +72,7 @@ def test_then_and_now_new_closed_unchanged_and_class_change(demo_db_url, session
     s = session_for(demo_db_url)
     then, now = dt.date(2026, 1, 1), DAY
     # an area with no 子ども食堂 now: a new one opening in 2026-06 must change its class
-    from geo.coverage import compute_coverage
+    from geo.analysis.coverage import compute_coverage
     empty = next(c for c in compute_coverage(s, "elementary", "kodomo_shokudo", on_date=now) if c.klass == "空白")
     area = s.get(Area, empty.area_id)
     new = _add_place(s, "kodomo_shokudo", area, "新しい子ども食堂（架空）", valid_from=dt.date(2026, 6, 1),

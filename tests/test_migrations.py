@@ -1,6 +1,6 @@
 from sqlalchemy import create_engine, inspect, pool, text
 
-from geo import migrate
+from geo.storage import migrate
 
 TABLES = {"dataset", "import_run", "rejected_row", "place", "area", "population", "gazetteer_entry"}
 

@@ -6,7 +6,7 @@ from shapely.geometry import Point
 from sqlalchemy import select
 
 from conftest import make_app
-from geo.models import Area, Place
+from geo.storage.models import Area, Place
 
 LAT, LON = 34.6987654, 135.7065432
 # the true point at the 6 decimals outputs use (rounded either way), and the private address

@@ -1,4 +1,4 @@
-"""Unit tests for geo.schedule (pure functions, no database).
+"""Unit tests for geo.places.schedule (pure functions, no database).
 
 Real examples below are cell values copied from the municipalities' open data in
 /work/shared/data/real (子ども食堂一覧: 文京区, 渋谷区, 町田市, 国立市, 狛江市, 坂井市;
@@ -14,7 +14,7 @@ from datetime import date
 
 import pytest
 
-from geo.schedule import (
+from geo.places.schedule import (
     ASK_DIRECTLY_EN,
     ASK_DIRECTLY_JA,
     format_date_ja,

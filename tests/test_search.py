@@ -1,4 +1,4 @@
-"""geo.search against the real PostGIS demo: filters, text search, nearest, help desk, area lists."""
+"""geo.places.search against the real PostGIS demo: filters, text search, nearest, help desk, area lists."""
 import datetime as dt
 
 import pytest
@@ -6,9 +6,9 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
 from sqlalchemy import func, select
 
-from geo import queries, search
-from geo.models import Area, Place
-from geo.schedule import open_bands
+from geo.places import queries, search
+from geo.storage.models import Area, Place
+from geo.places.schedule import open_bands
 
 CITY_HALL = (34.6919, 135.7006)   # 生駒市役所, near 元町1丁目
 

@@ -6,7 +6,7 @@ import os
 from flask import Flask, g, request
 from sqlalchemy.orm import Session
 
-from geo.db import database_url, session_factory
+from geo.storage.db import database_url, session_factory
 from web.i18n import current_lang, t
 
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from geo import queries
-from geo.models import AREA_KINDS, Place
-from geo import search
-from geo.privacy import public_feature
+from geo.places import queries
+from geo.storage.models import AREA_KINDS, Place
+from geo.places import search
+from geo.places.privacy import public_feature
 from web import db_session
 from web.i18n import current_lang
 

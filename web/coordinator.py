@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 from sqlalchemy import select
 
-from geo.models import Dataset, ImportRun
-from geo.schedule import format_date_ja
+from geo.storage.models import Dataset, ImportRun
+from geo.places.schedule import format_date_ja
 from web import db_session
 from web.i18n import current_lang, t
 

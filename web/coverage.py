@@ -1,4 +1,4 @@
-"""Coordinator view of coverage gaps (/coverage). Logic lives in geo/coverage.py.
+"""Coordinator view of coverage gaps (/coverage). Logic lives in geo/analysis/coverage.py.
 
 GET parameters (all optional): layer, kind, muni, on (YYYY-MM-DD), min_places, min_share (%),
 min_per_1000; candidate sites: cand_layer, points ("lat,lon" per line), k, suggest=1.
@@ -15,12 +15,12 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from sqlalchemy import select
 
 import layers
-from geo import coverage as cov
-from geo import queries
+from geo.analysis import coverage as cov
+from geo.places import queries
 from geo.ingest.text import neutralise_formula
-from geo.models import Area
-from geo.privacy import public_feature
-from geo.schedule import WEEKDAYS_EN, WEEKDAYS_JA, format_date_ja
+from geo.storage.models import Area
+from geo.places.privacy import public_feature
+from geo.places.schedule import WEEKDAYS_EN, WEEKDAYS_JA, format_date_ja
 from web import db_session
 from web.i18n import current_lang
 
@@ -242,7 +242,7 @@ def coverage_page():
                                 "share": None if c.covered_share is None else round(c.covered_share * 100),
                                 "rank": rank_of.get(c.area_id)})
         features.append(f)
-    from geo.models import Place
+    from geo.storage.models import Place
     places = session.scalars(select(Place).where(Place.layer == opt["layer"], queries.active_on(opt["on"]),
                                                  Place.public_point.is_not(None))).all()
     place_points = [{"lat": f["geometry"]["coordinates"][1], "lon": f["geometry"]["coordinates"][0],

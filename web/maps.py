@@ -8,7 +8,7 @@ from flask import current_app, url_for
 from markupsafe import Markup, escape
 
 import layers
-from geo.privacy import public_place
+from geo.places.privacy import public_place
 from web.i18n import t
 
 GSI_TILES = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
@@ -31,7 +31,7 @@ def _local_assets(element) -> None:
 
 def popup_html(place, lang: str, today: dt.date) -> str:
     """Popup content for one place. Every value is escaped: names and notes are untrusted."""
-    from geo.schedule import format_next_en, format_next_ja
+    from geo.places.schedule import format_next_en, format_next_ja
 
     layer = layers.get(place.layer)
     p = public_place(place)

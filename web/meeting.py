@@ -1,7 +1,7 @@
 """協議体 meeting mode (/meeting): projector view, then-and-now, exports.
 
-Thin views: the request becomes a geo.exports.ExportView (the permalink's parameters), and
-geo.meeting / geo.exports do the work. Places leave only through geo.privacy.
+Thin views: the request becomes a geo.render.exports.ExportView (the permalink's parameters), and
+geo.analysis.meeting / geo.render.exports do the work. Places leave only through geo.places.privacy.
 """
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ import datetime as dt
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 import layers
-from geo import exports, meeting, queries
-from geo.schedule import WEEKDAYS_EN, WEEKDAYS_JA, format_date_ja
+from geo.render import exports
+from geo.analysis import meeting
+from geo.places import queries
+from geo.places.schedule import WEEKDAYS_EN, WEEKDAYS_JA, format_date_ja
 from web import db_session
 from web.i18n import current_lang, t
 from web.maps import GSI_TILES

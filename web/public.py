@@ -1,6 +1,6 @@
 """Resident pages: the map with search (/), a place (/place/<id>), a printable list (/list).
 
-Views stay thin: search, filters and area lists live in geo/search.py.
+Views stay thin: search, filters and area lists live in geo/places/search.py.
 """
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from flask import Blueprint, abort, render_template, request
 from sqlalchemy import func, select
 
 import layers
-from geo import queries, search
-from geo.models import TARGET_GROUPS, Area, Place
-from geo.privacy import public_place
-from geo.schedule import WEEKDAYS_EN, WEEKDAYS_JA, format_date_ja
+from geo.places import queries, search
+from geo.storage.models import TARGET_GROUPS, Area, Place
+from geo.places.privacy import public_place
+from geo.places.schedule import WEEKDAYS_EN, WEEKDAYS_JA, format_date_ja
 from web import db_session
 from web.i18n import current_lang, t
 from web.maps import build_map, js_names, map_parts

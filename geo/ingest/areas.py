@@ -26,7 +26,7 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
-from geo.records import AreaRecord, ReadResult, Rejection
+from geo.ingest.records import AreaRecord, ReadResult, Rejection
 
 from .text import normalize_municipality_code
 

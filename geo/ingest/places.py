@@ -29,7 +29,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from geo.records import PlaceRecord, ReadResult, Rejection
+from geo.ingest.records import PlaceRecord, ReadResult, Rejection
 
 from .text import (
     decode_bytes,
@@ -330,9 +330,9 @@ def parse_target_groups(v: str | None) -> list[str]:
 
 
 def _schedule_parser():
-    """geo.schedule.parse_schedule if that module exists (written separately); else None."""
+    """geo.places.schedule.parse_schedule if that module exists (written separately); else None."""
     try:
-        from geo.schedule import parse_schedule  # noqa: PLC0415 - optional, imported lazily
+        from geo.places.schedule import parse_schedule  # noqa: PLC0415 - optional, imported lazily
     except ImportError:
         return None
     return parse_schedule

@@ -18,7 +18,7 @@ import unicodedata
 import warnings as _warnings
 from pathlib import Path
 
-from geo.records import AreaRecord, PopulationRecord, ReadResult, Rejection
+from geo.ingest.records import AreaRecord, PopulationRecord, ReadResult, Rejection
 
 from .text import decode_bytes, normalize_municipality_code
 

@@ -1,9 +1,9 @@
-"""Alembic environment: runs against geo.db.database_url() unless a connection is handed in."""
+"""Alembic environment: runs against geo.storage.db.database_url() unless a connection is handed in."""
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from geo.db import database_url
-from geo.models import Base
+from geo.storage.db import database_url
+from geo.storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -34,7 +34,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 import layers
-from geo.schedule import open_bands as schedule_open_bands
+from geo.places.schedule import open_bands as schedule_open_bands
 
 KLASS_NONE, KLASS_THIN, KLASS_COVERED = "空白", "手薄", "充足"
 KLASS_EN = {KLASS_NONE: "none", KLASS_THIN: "thin", KLASS_COVERED: "covered"}
@@ -469,7 +469,7 @@ def classify(c: AreaCoverage, th: dict[str, Any]) -> None:
 
 def target_group_matrix(results: Iterable[AreaCoverage]) -> tuple[list[str], list[tuple[AreaCoverage, list[int]]]]:
     """Columns (the standard target groups first, then any other found) and one row per area."""
-    from geo.models import TARGET_GROUPS
+    from geo.storage.models import TARGET_GROUPS
 
     results = list(results)
     extra = sorted({g for c in results for g in c.target_groups} - set(TARGET_GROUPS))

@@ -1,6 +1,6 @@
 """Spatial queries: places in a box, nearest places, areas at a point. No Flask here.
 
-Places are always located by their public point (see geo/privacy.py), so a query can
+Places are always located by their public point (see geo/places/privacy.py), so a query can
 never reveal a private location by what it returns or by how it orders results.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Float, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from geo.models import Area, Dataset, Place
+from geo.storage.models import Area, Dataset, Place
 
 WALK_M_PER_MIN = 80
 

@@ -1,7 +1,7 @@
 """Resident search: filters, text search (address or place name), nearest places with their
 next dates, the support branch responsible for a point, and the places of an area. No Flask.
 
-Every location that leaves this module comes from `public_point` through geo/privacy.py:
+Every location that leaves this module comes from `public_point` through geo/places/privacy.py:
 distances are measured from the public point (so a blurred place's distance is blurred too)
 and hidden places are never located, only listed by name.
 """
@@ -17,10 +17,10 @@ from sqlalchemy import and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 import layers
-from geo import queries
-from geo.models import AREA_KINDS, TARGET_GROUPS, Area, Dataset, Place
-from geo.privacy import public_feature, public_place
-from geo.schedule import (ASK_DIRECTLY_EN, ASK_DIRECTLY_JA, WEEKDAYS_EN, WEEKDAYS_JA, format_date_ja,
+from geo.places import queries
+from geo.storage.models import AREA_KINDS, TARGET_GROUPS, Area, Dataset, Place
+from geo.places.privacy import public_feature, public_place
+from geo.places.schedule import (ASK_DIRECTLY_EN, ASK_DIRECTLY_JA, WEEKDAYS_EN, WEEKDAYS_JA, format_date_ja,
                           format_next_en, format_next_ja, next_occurrences, open_bands)
 
 BANDS = ("morning", "afternoon", "evening")
@@ -88,7 +88,7 @@ class Filters:
         if self.layers:
             conds.append(Place.layer.in_(self.layers))
         if self.weekday is not None:
-            # only structured recurring rules count, exactly as geo.schedule.open_bands
+            # only structured recurring rules count, exactly as geo.places.schedule.open_bands
             conds.append(Place.schedule.contains({"structured": True, "rules": [{"weekdays": [self.weekday]}]}))
         if self.target:
             # a place for everyone (誰でも) welcomes every group
@@ -256,7 +256,7 @@ def search_text(session: Session, text: str, municipality_code: str | None = Non
     that place); otherwise a geocoded address (街区/町丁目/大字) is the origin. Several name matches and no
     address: no origin, the matches are returned for the resident to choose from.
     """
-    from geo.gazetteer import geocoder_for
+    from geo.geocoding.gazetteer import geocoder_for
 
     query = clean_query(text)
     found = TextSearch(query=query, matches=places_named(session, query))

@@ -1,9 +1,9 @@
 """協議体 meeting mode, the spatial part: area profiles and the then-and-now comparison.
 
 No Flask here. Counting places per area uses the true point internally (an aggregate);
-everything that leaves this module about a single place goes through geo.privacy.
+everything that leaves this module about a single place goes through geo.places.privacy.
 
-Coverage classes come from geo.coverage (another module); when it is not installed yet,
+Coverage classes come from geo.analysis.coverage (another module); when it is not installed yet,
 the profile says so (`coverage` is None) instead of inventing a class.
 """
 from __future__ import annotations
@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import layers
-from geo import queries
-from geo.models import Area, Place, Population
-from geo.privacy import public_place
-from geo.schedule import BANDS, open_bands
+from geo.places import queries
+from geo.storage.models import Area, Place, Population
+from geo.places.privacy import public_place
+from geo.places.schedule import BANDS, open_bands
 
 BAND_NAMES = tuple(name for name, _lo, _hi in BANDS)
 ALL_SLOTS = tuple((wd, band) for wd in range(7) for band in BAND_NAMES)
@@ -52,9 +52,9 @@ def place_layer_ids(wanted: list[str] | None = None) -> list[str]:
 
 
 def coverage_module():
-    """geo.coverage when it exists (written by another developer), else None."""
+    """geo.analysis.coverage when it exists (written by another developer), else None."""
     try:
-        from geo import coverage
+        from geo.analysis import coverage
     except ImportError:
         return None
     return coverage if hasattr(coverage, "compute_coverage") else None
@@ -167,7 +167,7 @@ def ageing_rate(pop: dict) -> float | None:
 # --------------------------------------------------------------------------- coverage
 def coverage_by_area(session: Session, kind: str, layer_id: str, on_date: dt.date | None = None,
                      municipality_code: str | None = None) -> dict[int, object] | None:
-    """area id -> AreaCoverage from geo.coverage, or None while that module is missing."""
+    """area id -> AreaCoverage from geo.analysis.coverage, or None while that module is missing."""
     cov = coverage_module()
     if cov is None:
         return None
@@ -177,7 +177,7 @@ def coverage_by_area(session: Session, kind: str, layer_id: str, on_date: dt.dat
 
 def coverage_classes(session: Session, kind: str, layer_ids: list[str], on_date: dt.date,
                      municipality_code: str | None = None) -> dict[str, dict[int, str]] | None:
-    """layer id -> {area id -> klass}; None while geo.coverage is missing."""
+    """layer id -> {area id -> klass}; None while geo.analysis.coverage is missing."""
     if coverage_module() is None:
         return None
     out = {}
@@ -276,7 +276,7 @@ def area_profile(session: Session, area: Area, on_date: dt.date, layer_ids: list
 
 def slots_text(slots: list[tuple[int, str]], lang: str = "ja") -> list[str]:
     """[(5,'morning'),(5,'evening'),(6,'morning')] -> ['土 午前・夜', '日 午前'] (one line per weekday)."""
-    from geo.schedule import WEEKDAYS_EN, WEEKDAYS_JA
+    from geo.places.schedule import WEEKDAYS_EN, WEEKDAYS_JA
     by_day: dict[int, list[str]] = {}
     for wd, band in slots:
         by_day.setdefault(wd, []).append(band)
@@ -302,7 +302,7 @@ class Comparison:
     new: list[dict]
     closed: list[dict]
     unchanged: list[dict]
-    class_changes: list[dict] | None      # None while geo.coverage is missing
+    class_changes: list[dict] | None      # None while geo.analysis.coverage is missing
     counts: dict[int, dict]               # area id -> {"then": n, "now": n}
 
     def to_dict(self) -> dict:

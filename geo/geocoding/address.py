@@ -1,7 +1,7 @@
 """Japanese address normalisation and parsing, framework-free.
 
 What lives here is purely textual: no gazetteer, no database. The geocoder
-(geo.geocode) uses these helpers and adds gazetteer knowledge, e.g. whether the
+(geo.geocoding.geocode) uses these helpers and adds gazetteer knowledge, e.g. whether the
 first number of '幡ヶ谷3-70' is a 丁目 (it is, because 幡ケ谷 has 丁目) or a 番地
 (as in '代官山町7-9').
 
@@ -362,7 +362,7 @@ def parse(address: str, default_pref: str | None = None, default_city: str | Non
     default_city fill them in. Without a gazetteer the town ends where the street
     numbers start; town_has_chome(town, first_number) (or True/False) decides
     whether the first number of '1-2-3' is the 丁目 — by default three numbers
-    mean 丁目-番-号 and two mean 番地-号. Use geo.geocode.Geocoder for gazetteer-aware
+    mean 丁目-番-号 and two mean 番地-号. Use geo.geocoding.geocode.Geocoder for gazetteer-aware
     parsing.
     """
     s = normalize(address)

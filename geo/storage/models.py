@@ -4,7 +4,7 @@ No person and no household is ever stored: places, areas, counts per area, datas
 
 Privacy: `Place.point` is the true location and never leaves the database through any
 output. Every output reads `Place.public_point`, which the database itself derives from
-`point` and `precision` in one trigger (see the first migration and geo/privacy.py):
+`point` and `precision` in one trigger (see the first migration and geo/places/privacy.py):
 exact -> the point, approximate -> the centre of a ~500 m grid cell, hidden -> NULL.
 """
 from __future__ import annotations

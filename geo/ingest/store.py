@@ -1,6 +1,6 @@
 """Writing records to the database: datasets, areas, population. No Flask here.
 
-Callers hold the transaction (geo.db.session_scope): a file is written whole or not at all.
+Callers hold the transaction (geo.storage.db.session_scope): a file is written whole or not at all.
 """
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from shapely.geometry import MultiPolygon, Polygon
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from geo.models import Area, Dataset, Population
-from geo.records import AreaRecord, PopulationRecord
+from geo.storage.models import Area, Dataset, Population
+from geo.ingest.records import AreaRecord, PopulationRecord
 
 
 def as_multipolygon(geom) -> MultiPolygon:

@@ -1,7 +1,7 @@
 """Handouts for 協議体 and 地域ケア会議: PDF (A4/A3 landscape), PNG, a standalone HTML map and
 a CSV list of the places shown. No Flask here; everything works offline.
 
-Places leave only through geo.privacy (public_place): hidden places are listed without a
+Places leave only through geo.places.privacy (public_place): hidden places are listed without a
 point, approximate ones appear at their blurred public point. Print has no base map tiles:
 area outlines and places only, with legend, scale bar, north arrow, title, date and sources.
 """
@@ -23,14 +23,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import layers
-from geo import meeting, queries
+from geo.analysis import meeting
+from geo.places import queries
 from geo.ingest.text import neutralise_formula
-from geo.models import Area
-from geo.privacy import public_place
-from geo.schedule import format_date_ja
+from geo.storage.models import Area
+from geo.places.privacy import public_place
+from geo.places.schedule import format_date_ja
 
 FONT_PATH = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
+STATIC = Path(__file__).resolve().parents[2] / "web" / "static"
 PAPERS_MM = {"A4": (297, 210), "A3": (420, 297)}
 MARKERS = {"circle": "o", "square": "s", "diamond": "D", "triangle": "^", "hexagon": "h"}
 KLASS_STYLE = {  # fill and hatch: the class reads in black-and-white print too
@@ -145,7 +146,7 @@ def gather(session: Session, view: ExportView) -> ViewData:
                   + [dict(p, change="closed") for p in comparison.closed]
                   + [dict(p, change="unchanged") for p in comparison.unchanged])
         if pf is not None:
-            from geo.models import Place
+            from geo.storage.models import Place
             keep = {p.id for p in session.scalars(select(Place).where(Place.id.in_([x["id"] for x in places])))
                     if pf(p)}
             places = [p for p in places if p["id"] in keep]

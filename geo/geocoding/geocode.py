@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
-from geo.address import (
+from geo.geocoding.address import (
     KANJI_NUMERALS,
     chome_label,
     fold,

@@ -11,9 +11,9 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from geo.geocode import GazEntry, Geocoder, read_geolonia_json, read_mlit_isj_csv
-from geo.models import Dataset, GazetteerEntry
-from geo.store import get_or_create_dataset
+from geo.geocoding.geocode import GazEntry, Geocoder, read_geolonia_json, read_mlit_isj_csv
+from geo.storage.models import Dataset, GazetteerEntry
+from geo.ingest.store import get_or_create_dataset
 
 ATTR_GEOLONIA = "Geolonia 住所データ (CC BY 4.0)"
 ATTR_MLIT = "「位置参照情報」（国土交通省）を加工して作成"

@@ -8,7 +8,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from geo.embedded import default_cluster
+from geo.storage.embedded import default_cluster
 
 
 def database_url() -> str:

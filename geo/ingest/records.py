@@ -18,7 +18,7 @@ class Rejection:
 
 @dataclass
 class PlaceRecord:
-    """One place as read from a file. Field names match geo.models.Place columns."""
+    """One place as read from a file. Field names match geo.storage.models.Place columns."""
     line: int
     name: str
     source_id: str | None = None
@@ -31,7 +31,7 @@ class PlaceRecord:
     operator_type: str | None = None       # 住民団体 社協 NPO 社会福祉法人 企業 行政
     target_groups: list[str] = field(default_factory=list)  # こども 子育て世帯 高齢者 障害のある人 誰でも
     schedule_text: str | None = None       # original free text, always kept
-    schedule: dict | None = None           # structured form from geo.schedule.parse_schedule
+    schedule: dict | None = None           # structured form from geo.places.schedule.parse_schedule
     fees: str | None = None
     free_of_charge: bool | None = None
     capacity: int | None = None

@@ -28,7 +28,7 @@ def downgrade(url: str | None = None, revision: str = "-1") -> None:
 def current(url: str | None = None) -> str | None:
     from sqlalchemy import create_engine, pool
     from alembic.runtime.migration import MigrationContext
-    from geo.db import database_url
+    from geo.storage.db import database_url
 
     engine = create_engine(url or database_url(), poolclass=pool.NullPool)
     with engine.connect() as conn:

@@ -7,7 +7,7 @@ ImportFailed (carrying the report). A dry run computes everything (counts, rejec
 geocoding) and records the run as 'dry_run' without writing any place, area or population.
 
 Re-importing a file updates rows instead of duplicating them. Place key: dataset + source
-ID, else name + normalised address (geo.address.match_key). Counts: new / updated /
+ID, else name + normalised address (geo.geocoding.address.match_key). Counts: new / updated /
 unchanged (field values compared). Places of the dataset missing from a re-import are
 listed in the report, and closed (status 'closed', valid_to today) only with close_missing.
 
@@ -31,9 +31,9 @@ from typing import Any, Callable
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from geo.address import match_key
-from geo.models import OPERATOR_TYPES, PRECISIONS, Area, Dataset, ImportRun, Place, Population, RejectedRow
-from geo.records import PlaceRecord, ReadResult, Rejection
+from geo.geocoding.address import match_key
+from geo.storage.models import OPERATOR_TYPES, PRECISIONS, Area, Dataset, ImportRun, Place, Population, RejectedRow
+from geo.ingest.records import PlaceRecord, ReadResult, Rejection
 
 __all__ = ["ImportReport", "ImportFailed", "import_places", "import_areas", "import_population",
            "default_source"]
@@ -281,7 +281,7 @@ def _dataset(session: Session, name: str, kind: str) -> Dataset | None:
 
 
 def _save_dataset(session: Session, name: str, kind: str, **fields) -> Dataset:
-    from geo.store import get_or_create_dataset
+    from geo.ingest.store import get_or_create_dataset
     return get_or_create_dataset(session, name, kind, **fields)
 
 
@@ -407,7 +407,7 @@ def _detect_municipality(read: ReadResult, given: str | None, file_name: str) ->
     if name is None and read.format == "takamatsu":
         name = "高松市"
     if name is None and code:
-        from geo.geocode import MUNICIPALITIES
+        from geo.geocoding.geocode import MUNICIPALITIES
         if code in MUNICIPALITIES:
             name = MUNICIPALITIES[code][1]
     return code, name
@@ -415,7 +415,7 @@ def _detect_municipality(read: ReadResult, given: str | None, file_name: str) ->
 
 def _geocode_records(session: Session, records: list[PlaceRecord], values: list[dict], report: ImportReport,
                      municipality_code: str | None) -> None:
-    from geo.gazetteer import geocoder_for
+    from geo.geocoding.gazetteer import geocoder_for
 
     geocoder = geocoder_for(session)
     levels: dict[str, int] = {}
@@ -786,7 +786,7 @@ def _apply_supplement(session: Session, read: ReadResult, rejections: list[Rejec
 # ----------------------------------------------------------------------------- areas and population
 
 def _area_plan(session: Session, records, report: ImportReport, dataset: Dataset | None) -> None:
-    from geo.store import compare_areas
+    from geo.ingest.store import compare_areas
     counts, missing = compare_areas(session, records, dataset.id if dataset is not None else None)
     report.new, report.updated, report.unchanged = counts["new"], counts["updated"], counts["unchanged"]
     report.missing = missing
@@ -799,8 +799,8 @@ def import_areas(session: Session, path, *, kind: str, municipality_code: str | 
     """Import area polygons of `kind` (school districts, 地区, catchments, ...), upserting by (kind, code)."""
     from geo.ingest.areas import read_areas
     from geo.ingest.population import read_small_areas
-    from geo.models import AREA_KINDS
-    from geo.store import save_areas
+    from geo.storage.models import AREA_KINDS
+    from geo.ingest.store import save_areas
 
     file_name, digest = _file_info(path)
     report = ImportReport(kind="areas", file_name=file_name, file_hash=digest, dry_run=dry_run,
@@ -863,7 +863,7 @@ def import_population(session: Session, path, *, year: int = 2020, dry_run: bool
     """e-Stat 小地域: boundaries with JINKO/SETAI -> town_block areas + population; or an age
     table (CSV keyed by KEY_CODE) -> age bands onto existing town_block areas."""
     from geo.ingest.population import read_age_table, read_small_areas
-    from geo.store import compare_population, save_areas, save_population
+    from geo.ingest.store import compare_population, save_areas, save_population
 
     file_name, digest = _file_info(path)
     report = ImportReport(kind="population", file_name=file_name, file_hash=digest, dry_run=dry_run,
@@ -890,7 +890,7 @@ def import_population(session: Session, path, *, year: int = 2020, dry_run: bool
         ds = _dataset(session, name, "population")
         area_counts = None
         if areas is not None:
-            from geo.store import compare_areas
+            from geo.ingest.store import compare_areas
             area_counts, _ = compare_areas(session, areas.records, None)
             known = {r.code for r in areas.records}
         else:

@@ -1,0 +1,1 @@
+"""Geocoding: address normalisation, gazetteers and the offline geocoder."""

@@ -1,0 +1,1 @@
+"""Places: the privacy rule, schedules, and spatial queries and resident search."""

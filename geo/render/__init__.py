@@ -1,0 +1,1 @@
+"""Render: print and offline exports (PDF, PNG, standalone HTML, handout CSV)."""

@@ -1,0 +1,1 @@
+"""Storage: the embedded PostGIS cluster, engine and sessions, models and Alembic migrations."""
