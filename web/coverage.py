@@ -23,6 +23,7 @@ from geo.places.privacy import public_feature
 from geo.places.schedule import WEEKDAYS_EN, WEEKDAYS_JA, format_date_ja
 from web import db_session
 from web.i18n import current_lang
+from geo import clock
 
 bp = Blueprint("coverage", __name__)
 
@@ -267,7 +268,7 @@ def coverage_page():
         klass_symbol=KLASS_SYMBOL, group_cols=cols, group_matrix=matrix,
         group_label=(lambda g: GROUP_EN.get(g, g)) if lang == "en" else (lambda g: g),
         suggestion=suggestion, points_text=points_text, cand_layer=cand_layer, k=k,
-        on_label=_date_label(opt["on"] or dt.date.today(), lang),
+        on_label=_date_label(opt["on"] or clock.today(), lang),
         csv_url=url_for("coverage.coverage_csv", **export_args),
         geojson_url=url_for("coverage.coverage_geojson", **export_args),
         target_label=cov.TARGET_LABEL[layer.target_population][1 if lang == "en" else 0],

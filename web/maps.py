@@ -10,6 +10,7 @@ from markupsafe import Markup, escape
 import layers
 from geo.places.privacy import public_place
 from web.i18n import t
+from geo import clock
 
 GSI_TILES = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
 GSI_ATTR = '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>'
@@ -78,7 +79,7 @@ def build_map(places: list, area_collections: dict[str, dict], lang: str, attrib
     if tiles:
         folium.TileLayer(tiles=tiles, attr=current_app.config.get("TILE_ATTRIBUTION") or GSI_ATTR,
                          name=t("base_map", lang), max_zoom=18, overlay=False, control=True).add_to(m)
-    today = dt.date.today()
+    today = clock.today()
 
     for layer in layers.area_layers():
         coll = area_collections.get(layer.id)

@@ -17,6 +17,7 @@ from geo.places.schedule import WEEKDAYS_EN, WEEKDAYS_JA, format_date_ja
 from web import db_session
 from web.i18n import current_lang, t
 from web.maps import GSI_TILES
+from geo import clock
 
 bp = Blueprint("meeting", __name__)
 
@@ -119,7 +120,7 @@ def meeting_page():
         "tile_url": tile_url,
         "tile_attribution": "地理院タイル" if tile_url == GSI_TILES else (current_app.config.get("TILE_ATTRIBUTION") or ""),
         "bounds": meeting.area_bounds(session),
-        "today": dt.date.today().isoformat(),
+        "today": clock.today().isoformat(),
     }
     return render_template("meeting.html", config=config, text=texts(lang), view=view,
                            date_text=view.date_text() if lang != "en" else _date_text(view.on_date, lang),

@@ -18,6 +18,7 @@ from geo.places.schedule import WEEKDAYS_EN, WEEKDAYS_JA, format_date_ja
 from web import db_session
 from web.i18n import current_lang, t
 from web.maps import build_map, js_names, map_parts
+from geo import clock
 
 bp = Blueprint("public", __name__)
 
@@ -90,7 +91,7 @@ def place_page(place_id: int):
     if place is None:
         abort(404)
     lang = current_lang()
-    today = dt.date.today()
+    today = clock.today()
     p = search.result(place, lang, today, dates=3)
     # a dialable link only for real places: a fictional sample's number must not ring anyone
     tel = re.sub(r"[^0-9+]", "", p["phone"] or "") if not place.fictional else ""
@@ -116,7 +117,7 @@ def list_page():
                                attributions=queries.attributions(session)), 400
     if area is None:
         abort(404)
-    today = dt.date.today()
+    today = clock.today()
     rows = [search.result(p, lang, today, dates=2) for p in search.places_in_area(session, area, filters)]
     groups: list[tuple] = []
     for layer in layers.place_layers():

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 import layers
 from geo.places.schedule import open_bands as schedule_open_bands
+from geo import clock
 
 KLASS_NONE, KLASS_THIN, KLASS_COVERED = "空白", "手薄", "充足"
 KLASS_EN = {KLASS_NONE: "none", KLASS_THIN: "thin", KLASS_COVERED: "covered"}
@@ -202,7 +203,7 @@ def _params(session: Session, area_kind: str, layer_id: str, on_date, municipali
         return layer, None
     return layer, {"kind": area_kind, "muni": municipality_code, "layer": layer_id,
                    "xmin": xmin, "ymin": ymin, "xmax": xmax, "ymax": ymax,
-                   "day": on_date or dt.date.today(), "r": float(layer.walking_radius_m),
+                   "day": on_date or clock.today(), "r": float(layer.walking_radius_m),
                    "srid": metric_srid((xmin + xmax) / 2),
                    "rdeg": _degrees_for(layer.walking_radius_m, max(abs(ymin), abs(ymax))),
                    "quad": f"quad_segs={BUFFER_QUAD_SEGS}"}
@@ -303,7 +304,7 @@ def compute_coverage(session: Session, area_kind: str, layer_id: str, *, on_date
     """Coverage of every area of `area_kind` (optionally one municipality) for one place layer,
     in area-code order. Places are those active on `on_date` (default today)."""
     th = normalise_thresholds(layer_id, thresholds)
-    day = on_date or dt.date.today()
+    day = on_date or clock.today()
     version = data_version(session)
     key = (_db_identity(session), version, area_kind, layer_id, day, municipality_code)
     with _cache_lock:
@@ -550,7 +551,7 @@ def candidates_from_layer(session: Session, candidate_layer: str, *, on_date: dt
         SELECT p.id, p.name, ST_Y(p.public_point) AS lat, ST_X(p.public_point) AS lon
         FROM place p WHERE p.layer = :layer AND p.point IS NOT NULL AND {_ACTIVE}
           AND (CAST(:muni AS text) IS NULL OR p.municipality_code = :muni)
-        ORDER BY p.id LIMIT :limit"""), {"layer": candidate_layer, "day": on_date or dt.date.today(),
+        ORDER BY p.id LIMIT :limit"""), {"layer": candidate_layer, "day": on_date or clock.today(),
                                          "muni": municipality_code, "limit": limit}).all()
     return [{"place_id": r.id, "label": r.name, "lat": None if r.lat is None else round(r.lat, 6),
              "lon": None if r.lon is None else round(r.lon, 6)} for r in rows]
@@ -570,7 +571,7 @@ def suggest_sites(session: Session, area_kind: str, layer_id: str, *, candidate_
     if not 1 <= int(k) <= 50:
         raise ValueError("候補の数 k は1〜50です (k must be 1..50)")
     k = int(k)
-    day = on_date or dt.date.today()
+    day = on_date or clock.today()
     th = normalise_thresholds(layer_id, thresholds)
     layer, params = _params(session, area_kind, layer_id, day, municipality_code)
     before = {c.area_id: c for c in compute_coverage(session, area_kind, layer_id, on_date=day,

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from geo.geocoding.address import match_key
 from geo.storage.models import OPERATOR_TYPES, PRECISIONS, Area, Dataset, ImportRun, Place, Population, RejectedRow
 from geo.ingest.records import PlaceRecord, ReadResult, Rejection
+from geo import clock
 
 __all__ = ["ImportReport", "ImportFailed", "import_places", "import_areas", "import_population",
            "default_source"]
@@ -485,7 +486,7 @@ def import_places(session: Session, path, *, layer: str, municipality_code: str 
     file_name, digest = _file_info(path)
     report = ImportReport(kind="places", file_name=file_name, file_hash=digest, dry_run=dry_run,
                           status="dry_run" if dry_run else "applied", layer=layer)
-    today = today or dt.date.today()
+    today = today or clock.today()
 
     def work() -> int | None:
         try:

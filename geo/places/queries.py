@@ -14,6 +14,7 @@ from sqlalchemy import Float, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from geo.storage.models import Area, Dataset, Place
+from geo import clock
 
 WALK_M_PER_MIN = 80
 
@@ -51,7 +52,7 @@ class BBox:
 
 def active_on(day: dt.date | None = None):
     """Places active on a day (valid_from/valid_to, status)."""
-    day = day or dt.date.today()
+    day = day or clock.today()
     return and_(
         Place.status == "active",
         or_(Place.valid_from.is_(None), Place.valid_from <= day),

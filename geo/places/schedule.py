@@ -40,6 +40,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from geo import clock
 
 __all__ = [
     "parse_schedule",
@@ -453,7 +454,7 @@ def parse_schedule(text: str | None = None, *, weekdays: str | None = None,
     dates:     a date column; often free text too ('第2・4水曜日 15時～19時')
     start/end: time columns ('17:00', '9:00', '１７：００', '17時30分')
     today:     reference day for dates written without a year ('12月13日' becomes the
-               occurrence nearest to it); defaults to date.today().
+               occurrence nearest to it); defaults to clock.today().
 
     Returns the dict described in the module docstring, or None when every input is
     empty.  Text that cannot be structured is still returned with structured=False.
@@ -462,7 +463,7 @@ def parse_schedule(text: str | None = None, *, weekdays: str | None = None,
     if not any((text, weekdays, frequency, dates, start, end)):
         return None
     all_text = "\n".join(p for p in (text, weekdays, frequency, dates) if p)
-    today = today or date.today()
+    today = today or clock.today()
     code_match = re.fullmatch(r"\d+", unicodedata.normalize("NFKC", frequency))
     frequency_code = code_match.group(0) if code_match else None
 

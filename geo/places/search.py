@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 import layers
 from geo.places import queries
+from geo import clock
 from geo.storage.models import AREA_KINDS, TARGET_GROUPS, Area, Dataset, Place
 from geo.places.privacy import public_feature, public_place
 from geo.places.schedule import (ASK_DIRECTLY_EN, ASK_DIRECTLY_JA, WEEKDAYS_EN, WEEKDAYS_JA, format_date_ja,
@@ -161,12 +162,12 @@ def _extra(place: Place, lang: str, today: dt.date, distance: float | None, date
 def result(place: Place, lang: str = "ja", today: dt.date | None = None, distance: float | None = None,
            dates: int = 0) -> dict[str, Any]:
     """A place as a resident sees it: public fields only, plus layer, next date, distance."""
-    return public_place(place, **_extra(place, lang, today or dt.date.today(), distance, dates))
+    return public_place(place, **_extra(place, lang, today or clock.today(), distance, dates))
 
 
 def feature(place: Place, lang: str = "ja", today: dt.date | None = None, distance: float | None = None,
             dates: int = 0) -> dict[str, Any]:
-    return public_feature(place, **_extra(place, lang, today or dt.date.today(), distance, dates))
+    return public_feature(place, **_extra(place, lang, today or clock.today(), distance, dates))
 
 
 # --------------------------------------------------------------------------- spatial searches

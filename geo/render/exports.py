@@ -29,6 +29,7 @@ from geo.ingest.text import neutralise_formula
 from geo.storage.models import Area
 from geo.places.privacy import public_place
 from geo.places.schedule import format_date_ja
+from geo import clock
 
 FONT_PATH = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 STATIC = Path(__file__).resolve().parents[2] / "web" / "static"
@@ -84,7 +85,7 @@ class ExportView:
     kind: str = "elementary"
     area_code: str | None = None
     layers: list[str] = field(default_factory=list)
-    on_date: dt.date = field(default_factory=dt.date.today)
+    on_date: dt.date = field(default_factory=clock.today)
     then_date: dt.date | None = None
     lang: str = "ja"
     weekday: int | None = None
@@ -595,7 +596,7 @@ def filename(view: ExportView, ext: str) -> str:
 
 def view_from_args(args, today: dt.date | None = None) -> ExportView:
     """Parse the permalink parameters (shared by the page, the JSON and every export)."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     kind = args.get("kind") or "elementary"
     if kind not in {"elementary", "junior_high", "daily_life_area", "district", "town_block", "municipality"}:
         raise ValueError(f"区域の種類が不正です (unknown area kind): {kind[:30]}")
