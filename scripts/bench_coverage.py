@@ -21,8 +21,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from geo.analysis import coverage as cov  # noqa: E402
-from geo.storage import migrate  # noqa: E402
-from geo.storage.embedded import cluster_at  # noqa: E402
+from geo.storage.embedded import throwaway_cluster  # noqa: E402
 
 
 def timed(label: str, fn, *args, **kw):
@@ -36,9 +35,7 @@ def timed(label: str, fn, *args, **kw):
 def bench_demo(cluster) -> None:
     from geo.demo import load_demo
 
-    cluster.ensure_database("bench_demo")
-    url = cluster.url("bench_demo")
-    migrate.upgrade(url)
+    url = cluster.migrated_database("bench_demo")
     engine = create_engine(url)
     with Session(engine) as s:
         if not s.execute(text("SELECT count(*) FROM place")).scalar():
@@ -92,9 +89,7 @@ ANALYZE area; ANALYZE place; ANALYZE population;
 def bench_synthetic(cluster, n_areas: int, n_places: int, cell: int) -> None:
     nx = max(10, int(round(math.sqrt(n_areas * 2))))
     ny = max(10, n_areas // nx)
-    cluster.ensure_database("bench_synth")
-    url = cluster.url("bench_synth")
-    migrate.upgrade(url)
+    url = cluster.migrated_database("bench_synth")
     engine = create_engine(url)
     with Session(engine) as s:
         have = s.execute(text("SELECT count(*) FROM area WHERE kind = 'elementary'")).scalar()
@@ -134,19 +129,11 @@ def main() -> None:
     ap.add_argument("--skip-synthetic", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the cluster (and its data) afterwards")
     args = ap.parse_args()
-    cluster = cluster_at(Path(args.dir))
-    cluster.start()
-    try:
+    # --keep stops the cluster with its data, and the next run starts from it again
+    with throwaway_cluster(Path(args.dir), keep=args.keep, reuse=True) as cluster:
         bench_demo(cluster)
         if not args.skip_synthetic:
             bench_synthetic(cluster, args.areas, args.places, args.cell)
-    finally:
-        from geo.storage.db import dispose_engines
-        dispose_engines()
-        if args.keep:
-            cluster.stop()
-        else:
-            cluster.destroy()
 
 
 if __name__ == "__main__":

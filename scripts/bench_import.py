@@ -57,20 +57,14 @@ def main(argv=None) -> int:
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
-    from geo.storage import migrate
     from geo.storage.db import get_engine
-    from geo.storage.embedded import cluster_at
+    from geo.storage.embedded import throwaway_cluster
     from geo.ingest.importer import import_places
     from geo.ingest.places import read_places_csv
     from geo.storage.models import Place
 
-    cluster = cluster_at(ROOT / "var" / f"bench-import-{os.getpid()}")
-    cluster.destroy()
-    cluster.start()
-    try:
-        cluster.ensure_database("bench")
-        url = cluster.url("bench")
-        migrate.upgrade(url)
+    with throwaway_cluster(ROOT / "var" / f"bench-import-{os.getpid()}", keep=args.keep) as cluster:
+        url = cluster.migrated_database("bench")
         with tempfile.TemporaryDirectory() as tmp:
             f = Path(tmp) / "kodomo_bench.csv"
             t = time.perf_counter()
@@ -98,11 +92,6 @@ def main(argv=None) -> int:
                       f"write+compare ≈ {write_s:6.2f} s  {args.rows / write_s:8,.0f} rows/s "
                       f"(new {r.new:,}, updated {r.updated:,}, unchanged {r.unchanged:,}; places in db {n:,}; "
                       f"python CPU {total_cpu:.1f} s)")
-    finally:
-        from geo.storage.db import dispose_engines
-        dispose_engines()
-        if not args.keep:
-            cluster.destroy()
     return 0
 
 

@@ -83,17 +83,12 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the benchmark cluster afterwards")
     args = ap.parse_args()
 
-    from geo.storage import migrate
     from geo.places import queries, search
-    from geo.storage.db import dispose_engines, session_factory
-    from geo.storage.embedded import cluster_at
+    from geo.storage.db import session_factory
+    from geo.storage.embedded import throwaway_cluster
 
-    cluster = cluster_at(ROOT / "var" / "bench-nearest")
-    cluster.start()
-    try:
-        cluster.ensure_database("bench_nearest")
-        url = cluster.url("bench_nearest")
-        migrate.upgrade(url)
+    with throwaway_cluster(ROOT / "var" / "bench-nearest", keep=args.keep) as cluster:
+        url = cluster.migrated_database("bench_nearest")
         t0 = time.perf_counter()
         generate(url, args.places)
         print(f"generated {args.places:,} places in {time.perf_counter() - t0:.1f} s")
@@ -149,11 +144,6 @@ def main() -> None:
         for (line,) in session.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + sql)):
             print("  " + line)
         session.close()
-        dispose_engines()
-    finally:
-        if not args.keep:
-            dispose_engines()
-            cluster.destroy()
 
 
 if __name__ == "__main__":

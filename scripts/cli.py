@@ -1,19 +1,16 @@
 """`tsunagari`: the one command for everything an operator runs."""
 from __future__ import annotations
 
-import os
 import sys
 
 import click
+
+from geo.storage.db import ensure_database, using_embedded
 
 
 def _cluster():
     from geo.storage.embedded import default_cluster
     return default_cluster()
-
-
-def _using_embedded() -> bool:
-    return not os.environ.get("DATABASE_URL")
 
 
 @click.group(help="つながりマップ — 地域の居場所マップ / Tsunagari Map")
@@ -29,7 +26,7 @@ def db() -> None:
 
 @db.command("up", help="内蔵 PostGIS を起動 (start the embedded PostGIS under var/)")
 def db_up() -> None:
-    if not _using_embedded():
+    if not using_embedded():
         click.echo("DATABASE_URL が設定されているため内蔵DBは使いません (DATABASE_URL is set: not starting the embedded cluster)")
         return
     c = _cluster()
@@ -46,7 +43,7 @@ def db_down() -> None:
 @db.command("status", help="状態 (status)")
 def db_status() -> None:
     from geo.storage import migrate
-    if _using_embedded():
+    if using_embedded():
         c = _cluster()
         click.echo(f"embedded cluster: {c.status()} ({c.root})")
         if not c.running():
@@ -58,8 +55,7 @@ def db_status() -> None:
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     from geo.storage import migrate
-    if _using_embedded():
-        _cluster().start()
+    ensure_database()
     migrate.upgrade(revision=revision)
     click.echo(f"schema revision: {migrate.current()}")
 
@@ -68,6 +64,7 @@ def db_upgrade(revision: str) -> None:
 @click.argument("revision", default="-1")
 def db_downgrade(revision: str) -> None:
     from geo.storage import migrate
+    ensure_database()
     migrate.downgrade(revision=revision)
     click.echo(f"schema revision: {migrate.current() or '(none)'}")
 
@@ -79,8 +76,7 @@ def demo() -> None:
     from geo.storage.db import session_scope
     from geo.demo import load_demo
 
-    if _using_embedded():
-        _cluster().start()
+    ensure_database()
     migrate.upgrade()
     with session_scope() as session:
         r = load_demo(session)
@@ -96,8 +92,7 @@ def demo() -> None:
 def serve(host: str, port: int, debug: bool) -> None:
     from web import create_app
 
-    if _using_embedded():
-        _cluster().start()
+    ensure_database()
     app = create_app()
     click.echo(f"つながりマップ: http://{host}:{port}/")
     app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)

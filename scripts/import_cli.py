@@ -13,10 +13,11 @@ line and reason, geocoding results, warnings) is printed here and stored with th
 """
 from __future__ import annotations
 
-import os
 import sys
 
 import click
+
+from geo.storage.db import ensure_database
 
 AREA_KIND_CHOICES = ("elementary", "junior_high", "daily_life_area", "district", "catchment", "town_block",
                      "municipality")
@@ -25,12 +26,6 @@ AREA_KIND_CHOICES = ("elementary", "junior_high", "daily_life_area", "district",
 @click.group("import", help="オープンデータの取り込み (import open data)")
 def import_group() -> None:
     pass
-
-
-def _ensure_db() -> None:
-    if not os.environ.get("DATABASE_URL"):
-        from geo.storage.embedded import default_cluster
-        default_cluster().start()
 
 
 class _Progress:
@@ -55,7 +50,7 @@ def _run(fn, path: str, quiet: bool, **kwargs) -> None:
     from geo.storage.db import session_factory
     from geo.ingest.importer import ImportFailed
 
-    _ensure_db()
+    ensure_database()
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
     session = session_factory()()
     try:
@@ -157,7 +152,7 @@ def import_gazetteer_cmd(files: tuple[str, ...]) -> None:
     from geo.storage.db import session_scope
     from geo.geocoding.gazetteer import import_gazetteer
 
-    _ensure_db()
+    ensure_database()
     for path in files:
         with session_scope() as session:
             ds, n = import_gazetteer(session, path)

@@ -41,20 +41,14 @@ def main(argv=None) -> int:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from geo.storage import migrate
-    from geo.storage.db import dispose_engines, get_engine
-    from geo.storage.embedded import cluster_at
+    from geo.storage.db import get_engine
+    from geo.storage.embedded import throwaway_cluster
     from geo.geocoding.gazetteer import import_gazetteer
     from geo.ingest.importer import ImportFailed, import_places
     from geo.storage.models import ImportRun, Place
 
-    cluster = cluster_at(ROOT / "var" / f"measure-geocode-{os.getpid()}")
-    cluster.destroy()
-    cluster.start()
-    try:
-        cluster.ensure_database("m")
-        url = cluster.url("m")
-        migrate.upgrade(url)
+    with throwaway_cluster(ROOT / "var" / f"measure-geocode-{os.getpid()}") as cluster:
+        url = cluster.migrated_database("m")
         with Session(get_engine(url)) as s:
             for g in sorted(args.gazetteer.glob("*.json")):
                 ds, n = import_gazetteer(s, g)
@@ -89,9 +83,6 @@ def main(argv=None) -> int:
                 for x in run.report.get("no_point", []):
                     print(f"  unmatched line {x['line']}: {x['address']!r}: {x['reason']}")
             print(f"all files: {all_rows} rows, 町丁目 or better {all_fine} ({pct(all_fine, all_rows)})")
-    finally:
-        dispose_engines()
-        cluster.destroy()
     return 0
 
 

@@ -29,16 +29,11 @@ def real_data() -> Path:
 
 @pytest.fixture(scope="session")
 def cluster():
-    from geo.storage.embedded import cluster_at
+    from geo.storage.embedded import throwaway_cluster
 
     # one cluster per pytest process, so parallel runs (developers, helpers, CI) never collide
-    c = cluster_at(ROOT / "var" / f"test-pg-{os.getpid()}")
-    c.destroy()
-    c.start()
-    yield c
-    from geo.storage.db import dispose_engines
-    dispose_engines()
-    c.destroy()
+    with throwaway_cluster(ROOT / "var" / f"test-pg-{os.getpid()}") as c:
+        yield c
 
 
 def _engine(url: str):
@@ -47,11 +42,9 @@ def _engine(url: str):
 
 @pytest.fixture(scope="session")
 def templates(cluster):
-    from geo.storage import migrate
     from geo.demo import load_demo
 
-    cluster.ensure_database("tpl_empty")
-    migrate.upgrade(cluster.url("tpl_empty"))
+    cluster.migrated_database("tpl_empty")
     cluster.ensure_database("tpl_demo", template="tpl_empty")
     engine = _engine(cluster.url("tpl_demo"))
     with Session(engine) as s:

@@ -20,6 +20,17 @@ def database_url() -> str:
     return default_cluster().url()
 
 
+def using_embedded() -> bool:
+    return not os.environ.get("DATABASE_URL")
+
+
+def ensure_database() -> None:
+    """Start the embedded cluster when DATABASE_URL is unset (every command that needs the
+    database calls this first); with DATABASE_URL set, that server is the operator's."""
+    if using_embedded():
+        default_cluster().start()
+
+
 _engines: dict[str, Engine] = {}
 
 

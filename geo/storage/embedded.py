@@ -12,8 +12,10 @@ import pwd
 import shutil
 import subprocess
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 DB_NAME = "tsunagari"
 DB_USER = "postgres"
@@ -158,6 +160,15 @@ class EmbeddedPostgres:
         if not template:
             self.psql("CREATE EXTENSION IF NOT EXISTS postgis", dbname=name)
 
+    def migrated_database(self, name: str, template: str | None = None) -> str:
+        """Create `name` (with PostGIS) if missing, migrate it to head and return its URL."""
+        from geo.storage import migrate
+
+        self.ensure_database(name, template=template)
+        url = self.url(name)
+        migrate.upgrade(url)
+        return url
+
     def status(self) -> str:
         if not self.initialised():
             return "not initialised"
@@ -197,3 +208,25 @@ def cluster_at(path: Path) -> EmbeddedPostgres:
 
 def default_cluster() -> EmbeddedPostgres:
     return cluster_at(project_root() / "var" / "pg")
+
+
+@contextmanager
+def throwaway_cluster(path: Path, *, keep: bool = False, reuse: bool = False) -> Iterator[EmbeddedPostgres]:
+    """A private cluster at `path` for tests, benchmarks and measuring scripts, never the
+    development database. Started empty (or, with `reuse`, as a previous `keep` left it);
+    on the way out every pooled connection is closed and the cluster is removed, or only
+    stopped when `keep` is set. Use `cluster.migrated_database(name)` for a migrated URL."""
+    from geo.storage.db import dispose_engines
+
+    cluster = cluster_at(Path(path))
+    if not reuse:
+        cluster.destroy()
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        dispose_engines()
+        if keep:
+            cluster.stop()
+        else:
+            cluster.destroy()
