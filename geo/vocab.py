@@ -29,8 +29,36 @@ VOCABULARIES: dict[str, Table] = {
     },
 }
 
+# Request parameters (web/params.py) and the error pages: bad input is a 400 with one of these.
+PARAM_MESSAGES: Table = {
+    "param_missing": ("{name} を指定してください", "{name} is required"),
+    "param_need_one": ("{options} を指定してください", "Give {options}"),
+    "param_number": ("{name} は数値で指定してください", "{name} must be a number"),
+    "param_range": ("{name} は {lo}〜{hi} の範囲で指定してください", "{name} must be between {lo} and {hi}"),
+    "param_integer": ("{name} は {lo}〜{hi} の整数です", "{name} must be a whole number from {lo} to {hi}"),
+    "param_latlon": ("{name} は 緯度,経度 です", "{name} must be lat,lon"),
+    "param_bbox": ("{name} は 西,南,東,北 の4つの数値です（西<東、南<北）",
+                   "{name} must be four numbers west,south,east,north (west<east, south<north)"),
+    "param_choice": ("{name}が不明です: {value}（{allowed} のどれか）", "Unknown {name}: {value} (one of {allowed})"),
+    "param_date": ("{name} は 2026-11-23 の形の日付です", "{name} must be a date like 2026-11-23"),
+    "param_flag": ("{name} は 1 か 0 です", "{name} must be 1 or 0"),
+    "param_weekday": ("{name} は 0（月）〜6（日）です", "{name} must be 0 (Mon) to 6 (Sun)"),
+    "param_municipality": ("{name} は5桁か6桁の団体コードです", "{name} must be a 5 or 6 digit municipality code"),
+    "param_query_empty": ("住所か場所の名前を入力してください", "Type an address or a place name"),
+    "param_too_long": ("{name} は{max}文字以内で入力してください", "{name}: at most {max} characters"),
+    "param_area": ("{name} は ID か 種類:コード です（種類: {kinds}）", "{name} must be an id or kind:code (kinds: {kinds})"),
+    "param_point_line": ("{line}行目の地点が読めません（緯度,経度）", "The point on line {line} is not lat,lon"),
+    "param_too_many": ("{name} は{max}件までです", "At most {max} {name}"),
+    "param_candidates": ("候補地の一覧を選ぶか、地図をクリックして地点を追加してください",
+                         "Choose a candidate layer or click points on the map"),
+    "error_bad_request": ("入力を確認してください", "Please check what you entered"),
+    "error_internal": ("サーバーで問題が起きました。時間をおいてもう一度お試しください。",
+                       "Something went wrong on the server. Please try again later."),
+    "error_back": ("地図のページへもどる", "Back to the map"),
+}
+
 # Screen and report messages: {key: (ja, en)}; parameters in str.format style ({n}, {name}).
-MESSAGES: Table = {}
+MESSAGES: Table = {**PARAM_MESSAGES}
 
 
 def _lang_index(lang: str | None) -> int:

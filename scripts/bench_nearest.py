@@ -108,7 +108,7 @@ def main() -> None:
             assert len(rows) == 10
         report("query alone (geo.places.search.nearest)", ms)
 
-        filt = search.Filters.from_args({"layer": "salons,kodomo_shokudo", "day": "5", "time": "afternoon"})
+        filt = search.Filters(layers=("salons", "kodomo_shokudo"), weekday=5, band="afternoon")
         ms = []
         for lat, lon in points:
             t = time.perf_counter()

@@ -16,15 +16,15 @@ import pytest
 from sqlalchemy import create_engine, pool
 from sqlalchemy.orm import Session
 
-ROOT = Path(__file__).resolve().parent.parent
-REAL = (ROOT.parent / "shared" / "data" / "real") if (ROOT.parent / "shared").exists() else Path("/work/shared/data/real")
+from helpers import FIXTURES, ROOT, make_app
+
 _counter = itertools.count()
 
 
 @pytest.fixture(scope="session")
 def real_data() -> Path:
-    assert REAL.exists(), f"shared real data not found at {REAL}"
-    return REAL
+    """The real open-data files the tests read (tests/fixtures, attribution in SOURCES.md)."""
+    return FIXTURES
 
 
 @pytest.fixture(scope="session")
@@ -94,14 +94,6 @@ def session_for():
         engine.dispose()
 
 
-def make_app(url: str, **config):
-    from web import create_app
-
-    cfg = {"TESTING": True, "DATABASE_URL": url, "TILE_URL": None}
-    cfg.update(config)
-    return create_app(cfg)
-
-
 @pytest.fixture
 def demo_client(demo_db_url):
     return make_app(demo_db_url).test_client()
@@ -137,28 +129,3 @@ def browser():
             "--disable-background-networking", "--disable-component-update", "--disable-sync"])
         yield b
         b.close()
-
-
-TILE_HOSTS = {"cyberjapandata.gsi.go.jp"}
-
-
-def open_page(browser, width: int = 1280, height: int = 900, **context_options):
-    """A new browser context and page that record console errors (page.errors) and every
-    request (page.requests). There is no internet here and tiles are optional, so tile
-    requests are answered with an empty 204 instead of waiting."""
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="ja-JP", **context_options)
-    page = context.new_page()
-    page.errors, page.requests = [], []
-    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.on("request", lambda r: page.requests.append(r.url))
-    page.route("https://cyberjapandata.gsi.go.jp/**", lambda route: route.fulfill(status=204, body=b""))
-    return context, page
-
-
-def outside_requests(page) -> list[str]:
-    """Requests that left this machine, other than the optional base-map tiles."""
-    from urllib.parse import urlparse
-
-    return [u for u in page.requests if urlparse(u).scheme in ("http", "https")
-            and urlparse(u).hostname not in ("127.0.0.1", "localhost") and urlparse(u).hostname not in TILE_HOSTS]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import open_page, outside_requests
+from helpers import open_page, outside_requests
 
 pytestmark = pytest.mark.browser
 

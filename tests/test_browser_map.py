@@ -3,7 +3,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from conftest import open_page, outside_requests
+from helpers import open_page, outside_requests
 
 pytestmark = pytest.mark.browser
 
@@ -104,7 +104,7 @@ def test_map_works_with_no_base_map(browser, shared_demo_url):
     """The base map is optional: with tiles switched off the page still draws every layer."""
     import threading
     from werkzeug.serving import make_server
-    from conftest import make_app
+    from helpers import make_app
 
     server = make_server("127.0.0.1", 0, make_app(shared_demo_url, TILE_URL=None), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

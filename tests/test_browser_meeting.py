@@ -4,7 +4,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from conftest import open_page, outside_requests
+from helpers import open_page, outside_requests
 
 pytestmark = pytest.mark.browser
 
@@ -132,7 +132,7 @@ def test_untrusted_names_are_text(browser, demo_db_url, session_for):
     from geoalchemy2.elements import WKTElement
     from werkzeug.serving import make_server
 
-    from conftest import make_app
+    from helpers import make_app
     from geo.storage.models import Place
 
     s = session_for(demo_db_url)

@@ -17,7 +17,7 @@ from pyproj import Transformer
 from shapely.geometry import MultiPolygon, Point, box
 from sqlalchemy import text
 
-from conftest import make_app
+from helpers import make_app
 from geo.analysis import coverage as cov
 from geo.storage.models import Area, Place, Population
 from geo.places.schedule import parse_schedule
@@ -332,8 +332,10 @@ def test_coverage_page_and_exports(demo_db_url, session_for):
     assert "rank" in gj["features"][0]["properties"]
 
     # bad input is a message, not a crash
-    bad = client.get("/coverage?kind=nowhere")
-    assert bad.status_code == 400 and "区域の種類が不明です" in bad.get_data(as_text=True)
+    bad = client.get("/coverage?kind=nowhere&lang=ja")
+    assert bad.status_code == 400 and "区域の種類が不明です: nowhere" in bad.get_data(as_text=True)
+    bad = client.get("/coverage?kind=nowhere&lang=en")
+    assert bad.status_code == 400 and "Unknown area kind: nowhere" in bad.get_data(as_text=True)
     assert client.get("/coverage.csv?min_share=abc").status_code == 400
 
     # candidate sites from the form: support branches for 子ども食堂, plus one clicked point

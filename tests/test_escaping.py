@@ -2,7 +2,7 @@
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, Point, box
 
-from conftest import make_app
+from helpers import make_app
 from geo.storage.models import Area, Place
 
 EVIL = '</script><script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'

@@ -11,7 +11,7 @@ import pytest
 from geoalchemy2.elements import WKTElement
 from sqlalchemy import func, select
 
-from conftest import make_app
+from helpers import make_app
 from geo.storage.models import Area, Place
 
 Q = "kind=elementary&on=2026-11-23"

@@ -4,7 +4,7 @@ import datetime as dt
 from geoalchemy2.elements import WKTElement
 from sqlalchemy import func, select
 
-from conftest import make_app
+from helpers import make_app
 from geo.analysis import meeting
 from geo.storage.models import Area, Place, Population
 from geo.places.schedule import open_bands, parse_schedule

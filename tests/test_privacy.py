@@ -5,7 +5,7 @@ from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import Point
 from sqlalchemy import select
 
-from conftest import make_app
+from helpers import make_app
 from geo.storage.models import Area, Place
 
 LAT, LON = 34.6987654, 135.7065432

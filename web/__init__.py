@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, g, request
+from flask import Flask, g, jsonify, render_template, request
 from sqlalchemy.orm import Session
 
 from geo.storage.db import database_url, session_factory
@@ -52,6 +52,8 @@ def create_app(config: dict | None = None) -> Flask:
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         return resp
 
+    _register_error_handlers(app)
+
     from web import api, coordinator, coverage, meeting, public
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
@@ -59,6 +61,34 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(coverage.bp)
     app.register_blueprint(meeting.bp)
     return app
+
+
+def wants_json() -> bool:
+    """The API and the *.json endpoints answer errors in JSON; pages answer with a short page."""
+    return request.path.startswith("/api/") or request.path.endswith(".json")
+
+
+def _register_error_handlers(app: Flask) -> None:
+    from werkzeug.exceptions import InternalServerError
+
+    from geo import vocab
+    from web.params import BadParameter
+
+    def answer(message: str, status: int):
+        if wants_json():
+            return jsonify({"error": message}), status
+        title = vocab.text("error_bad_request" if status == 400 else "error_internal", current_lang())
+        return render_template("error.html", title=title, message=message,
+                               back=vocab.text("error_back", current_lang())), status
+
+    @app.errorhandler(BadParameter)
+    def bad_parameter(exc: BadParameter):
+        return answer(exc.message(current_lang()), 400)
+
+    @app.errorhandler(InternalServerError)
+    def internal_error(exc: InternalServerError):
+        # Flask has already logged the exception (app.logger.error with the traceback)
+        return answer(vocab.text("error_internal", current_lang()), 500)
 
 
 def db_session() -> Session:

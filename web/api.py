@@ -3,68 +3,14 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from geo.places import queries
-from geo.storage.models import AREA_KINDS, Place
-from geo.places import search
+from geo.places import queries, search
 from geo.places.privacy import public_feature
-from web import db_session
+from geo.storage.models import AREA_KINDS, Place
+from web import db_session, params
 from web.i18n import current_lang
+from web.params import BadParameter
 
 bp = Blueprint("api", __name__)
-
-
-class BadRequest(ValueError):
-    pass
-
-
-@bp.errorhandler(BadRequest)
-def bad_request(exc):
-    return jsonify({"error": str(exc)}), 400
-
-
-def _float(name: str, lo: float, hi: float) -> float:
-    raw = request.args.get(name)
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise BadRequest(f"{name} は数値で指定してください ({name} must be a number)") from None
-    if not lo <= value <= hi:
-        raise BadRequest(f"{name} が範囲外です ({name} out of range {lo}..{hi})")
-    return value
-
-
-def _limit(default: int, maximum: int) -> int:
-    raw = request.args.get("limit")
-    if raw is None:
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise BadRequest(f"limit は 1〜{maximum} の整数です (limit must be an integer 1..{maximum})")
-    return int(raw)
-
-
-def _latlon(text: str) -> tuple[float, float]:
-    parts = text.split(",")
-    try:
-        lat, lon = (float(p) for p in parts)
-    except ValueError:
-        raise BadRequest("near は 緯度,経度 です (near must be lat,lon)") from None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise BadRequest("near が範囲外です (near out of range)")
-    return lat, lon
-
-
-def _filters() -> search.Filters:
-    try:
-        return search.Filters.from_args(request.args)
-    except ValueError as exc:
-        raise BadRequest(str(exc)) from None
-
-
-def _bbox() -> queries.BBox:
-    try:
-        return queries.BBox.parse(request.args["bbox"])
-    except ValueError as exc:
-        raise BadRequest(str(exc)) from None
 
 
 @bp.get("/places")
@@ -72,19 +18,18 @@ def places():
     """near=lat,lon (nearest first, with distance and walking minutes) or bbox=w,s,e,n, plus
     filters: layer, day, time, target, free, no_reservation, consultation."""
     session = db_session()
-    filters = _filters()
+    filters = params.filters()
     lang = current_lang()
-    if request.args.get("near"):
-        lat, lon = _latlon(request.args["near"])
-        rows = search.nearest(session, lat, lon, filters, _limit(20, 200))
+    near, bbox = params.latlon("near"), params.bbox("bbox")
+    if near:
+        rows = search.nearest(session, *near, filters, params.int_in_range("limit", 1, 200, 20))
         return jsonify({"type": "FeatureCollection",
                         "features": [search.feature(p, lang, distance=d) for p, d in rows]})
-    if request.args.get("bbox"):
-        bbox = _bbox()
-        rows, truncated = search.in_bbox(session, bbox, filters, _limit(5000, 20000))
+    if bbox:
+        rows, truncated = search.in_bbox(session, bbox, filters, params.int_in_range("limit", 1, 20000, 5000))
         return jsonify({"type": "FeatureCollection", "truncated": truncated,
                         "features": [search.feature(p, lang) for p in rows]})
-    raise BadRequest("near=緯度,経度 か bbox=西,南,東,北 を指定してください (give near=lat,lon or bbox=w,s,e,n)")
+    raise BadParameter("param_need_one", options="near=lat,lon / bbox=w,s,e,n")
 
 
 @bp.get("/places/<int:place_id>")
@@ -100,29 +45,26 @@ def search_endpoint():
     """Where to look from — q (address or place name) or lat/lon (the browser's location) —
     then the nearest places with the filters, and who to ask for help there."""
     session = db_session()
-    filters = _filters()
+    filters = params.filters()
     lang = current_lang()
-    limit = _limit(10, 50)
-    municipality = request.args.get("municipality") or None
-    if municipality is not None and not (municipality.isdigit() and len(municipality) in (5, 6)):
-        raise BadRequest("municipality は5桁か6桁の団体コードです (municipality must be a 5 or 6 digit code)")
+    limit = params.int_in_range("limit", 1, 50, 10)
+    municipality = params.municipality("municipality")
+    q = params.query("q")
     out: dict = {"origin": None, "matches": [], "results": [], "help": None, "areas": [], "message": None}
-    if request.args.get("q") is not None:
-        try:
-            found = search.search_text(session, request.args["q"], municipality)
-        except ValueError as exc:
-            raise BadRequest(str(exc)) from None
+    if q is not None:
+        found = search.search_text(session, q, municipality)
         out["query"] = found.query
         out["matches"] = [search.result(p, lang) for p in found.matches]
         origin = found.origin
         if origin is None:
             out["message"] = found.reason
     elif request.args.get("lat") is not None or request.args.get("lon") is not None:
-        origin = search.Origin(lat=_float("lat", -90, 90), lon=_float("lon", -180, 180),
+        origin = search.Origin(lat=params.required(params.number("lat", -90, 90), "lat"),
+                               lon=params.required(params.number("lon", -180, 180), "lon"),
                                label=(request.args.get("label") or ("現在地" if lang == "ja" else "Your location"))[:100],
                                kind="location")
     else:
-        raise BadRequest("q=住所か名前 か lat=緯度&lon=経度 を指定してください (give q=text or lat=..&lon=..)")
+        raise BadParameter("param_need_one", options="q / lat=..&lon=..")
     if origin is not None:
         out["origin"] = {"lat": origin.lat, "lon": origin.lon, "label": origin.label, "kind": origin.kind,
                          "level": origin.level, "approximate": origin.approximate}
@@ -139,20 +81,16 @@ def search_endpoint():
 
 @bp.get("/areas")
 def areas():
-    kind = request.args.get("kind", "")
-    if kind not in AREA_KINDS:
-        raise BadRequest(f"kind は {', '.join(AREA_KINDS)} のどれかです (kind must be one of them)")
-    bbox = _bbox() if request.args.get("bbox") else None
-    return jsonify(queries.areas_geojson(db_session(), kind, bbox))
+    kind = params.required(params.choice("kind", AREA_KINDS), "kind")
+    return jsonify(queries.areas_geojson(db_session(), kind, params.bbox("bbox")))
 
 
 @bp.get("/areas/at")
 def areas_at():
-    lat, lon = _float("lat", -90, 90), _float("lon", -180, 180)
-    kinds = request.args.get("kind")
-    if kinds and any(k not in AREA_KINDS for k in kinds.split(",")):
-        raise BadRequest("kind が不明です (unknown kind)")
-    found = queries.areas_at(db_session(), lat, lon, kinds.split(",") if kinds else None)
+    lat = params.required(params.number("lat", -90, 90), "lat")
+    lon = params.required(params.number("lon", -180, 180), "lon")
+    kinds = params.choices("kind", AREA_KINDS)
+    found = queries.areas_at(db_session(), lat, lon, list(kinds) or None)
     return jsonify([{"id": a.id, "kind": a.kind, "code": a.code, "name": a.name,
                      "municipality_code": a.municipality_code,
                      "support_branch": public_feature(a.place)["properties"] if a.place else None} for a in found])

@@ -11,7 +11,7 @@ import datetime as dt
 import io
 import json
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 from sqlalchemy import select
 
 import layers
@@ -21,9 +21,10 @@ from geo.ingest.text import neutralise_formula
 from geo.storage.models import Area
 from geo.places.privacy import public_feature
 from geo.places.schedule import WEEKDAYS_EN, WEEKDAYS_JA, format_date_ja
-from web import db_session
+from web import db_session, params
 from web.i18n import current_lang
 from geo import clock
+from web.params import BadParameter
 
 bp = Blueprint("coverage", __name__)
 
@@ -104,54 +105,22 @@ def _kinds(session) -> list[str]:
 
 
 def _options(session, args=None) -> dict:
-    """Parse and validate the request. Raises ValueError with a message for the person."""
-    args = request.args if args is None else args
+    """The request's coverage options, typed (raises web.params.BadParameter)."""
     place_ids = [l.id for l in layers.place_layers()]
     kinds = _kinds(session)
-    layer_id = args.get("layer") or ("kodomo_shokudo" if "kodomo_shokudo" in place_ids else place_ids[0])
-    if layer_id not in place_ids:
-        raise ValueError(f"種類が不明です (unknown layer): {layer_id}")
-    kind = args.get("kind") or ("elementary" if "elementary" in kinds or not kinds else kinds[0])
-    if kind not in kinds and kinds:
-        raise ValueError(f"区域の種類が不明です (unknown area kind): {kind}")
-    muni = args.get("muni") or None
-    if muni is not None and not (muni.isdigit() and len(muni) in (5, 6)):
-        raise ValueError("市区町村コードは5桁か6桁の数字です (municipality code: 5 or 6 digits)")
-    on = None
-    if args.get("on"):
-        try:
-            on = dt.date.fromisoformat(args["on"])
-        except ValueError:
-            raise ValueError("基準日は 2026-11-23 の形で入力してください (date as YYYY-MM-DD)") from None
-    th: dict = {}
-    if args.get("min_places"):
-        th["min_places"] = args["min_places"]
-    if args.get("min_share"):
-        try:
-            th["min_covered_share"] = float(args["min_share"]) / 100
-        except ValueError:
-            raise ValueError("徒歩圏の割合は数値で入力してください (share must be a number)") from None
-    if args.get("min_per_1000"):
-        th["min_per_1000"] = args["min_per_1000"]
-    th = cov.normalise_thresholds(layer_id, th)
-    return {"layer": layer_id, "kind": kind, "muni": muni, "on": on, "thresholds": th, "kinds": kinds}
-
-
-def _parse_points(textvalue: str) -> list[tuple[float, float]]:
-    points = []
-    for n, line in enumerate(textvalue.replace(";", "\n").splitlines(), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        parts = [p.strip() for p in line.replace("、", ",").split(",")]
-        try:
-            lat, lon = float(parts[0]), float(parts[1])
-        except (ValueError, IndexError):
-            raise ValueError(f"{n}行目の地点が読めません（緯度,経度）(point on line {n}: lat,lon)") from None
-        points.append((lat, lon))
-    if len(points) > 200:
-        raise ValueError("地点は200か所までです (at most 200 points)")
-    return points
+    layer_id = params.choice("layer", place_ids, "kodomo_shokudo" if "kodomo_shokudo" in place_ids else place_ids[0],
+                             args, label=("種類", "layer"))
+    default_kind = "elementary" if "elementary" in kinds or not kinds else kinds[0]
+    kind = params.choice("kind", kinds, default_kind, args, label=("区域の種類", "area kind")) if kinds else default_kind
+    share = params.number("min_share", 0, 100, None, args, label=("徒歩圏の割合", "share"))
+    given = {
+        "min_places": params.int_in_range("min_places", 1, 10_000, None, args, label=("場所数", "places")),
+        "min_covered_share": None if share is None else share / 100,
+        "min_per_1000": params.number("min_per_1000", 0, 1_000_000, None, args, label=("1,000人あたり", "per 1,000")),
+    }
+    th = cov.normalise_thresholds(layer_id, {k: v for k, v in given.items() if v is not None})
+    return {"layer": layer_id, "kind": kind, "muni": params.municipality("muni", args),
+            "on": params.date("on", None, args, label=("基準日", "date")), "thresholds": th, "kinds": kinds}
 
 
 def _compute(session, opt):
@@ -201,8 +170,8 @@ def coverage_page():
     error = None
     try:
         opt = _options(session)
-    except ValueError as exc:
-        error = str(exc)
+    except BadParameter as exc:
+        error = exc.message(lang)
         opt = _options(session, {})  # show the defaults with the message
     layer = layers.get(opt["layer"])
     results = _compute(session, opt) if opt["kinds"] else []
@@ -214,21 +183,17 @@ def coverage_page():
     k = request.args.get("k") or "3"
     if request.args.get("suggest") and error is None:
         try:
-            if cand_layer and cand_layer not in [l.id for l in layers.place_layers()]:
-                raise ValueError(f"候補地の一覧が不明です (unknown candidate layer): {cand_layer}")
-            try:
-                k_int = int(k)
-            except ValueError:
-                raise ValueError("k は整数です (k must be a whole number)") from None
-            points = _parse_points(points_text)
+            cand_layer = params.choice("cand_layer", [l.id for l in layers.place_layers()], "",
+                                       label=("候補地の一覧", "candidate layer"))
+            k_int = params.int_in_range("k", 1, 50, 3)
+            points = params.points("points", 200, label=("地点", "points"))
             if not cand_layer and not points:
-                raise ValueError("候補地の一覧を選ぶか、地図をクリックして地点を追加してください "
-                                 "(choose a candidate layer or click points on the map)")
+                raise BadParameter("param_candidates")
             suggestion = cov.suggest_sites(session, opt["kind"], opt["layer"], candidate_layer=cand_layer or None,
                                            points=points, k=k_int, on_date=opt["on"], municipality_code=opt["muni"],
                                            thresholds=opt["thresholds"])
-        except ValueError as exc:
-            error = str(exc)
+        except BadParameter as exc:
+            error = exc.message(lang)
 
     by_id = {c.area_id: c for c in results}
     areas = queries.areas_geojson(session, opt["kind"], simplify_deg=0.00005) if opt["kinds"] else \
@@ -335,10 +300,7 @@ def _export_record(rank: int, c: cov.AreaCoverage, lang: str) -> dict:
 
 def _export_results():
     session = db_session()
-    try:
-        opt = _options(session)
-    except ValueError as exc:
-        abort(Response(str(exc), status=400, mimetype="text/plain"))
+    opt = _options(session)
     results = sorted(_compute(session, opt), key=cov.rank_key)
     return session, opt, results
 

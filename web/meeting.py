@@ -14,7 +14,7 @@ from geo.render import exports
 from geo.analysis import meeting
 from geo.places import queries
 from geo.places.schedule import WEEKDAYS_EN, WEEKDAYS_JA, format_date_ja
-from web import db_session
+from web import db_session, params
 from web.i18n import current_lang, t
 from web.maps import GSI_TILES
 from geo import clock
@@ -82,18 +82,13 @@ def texts(lang: str) -> dict[str, str]:
 
 
 def _view() -> exports.ExportView:
-    view = exports.view_from_args(request.args)
+    view = params.export_view()
     view.lang = current_lang()
     return view
 
 
 def _date_text(d: dt.date, lang: str) -> str:
     return format_date_ja(d) if lang != "en" else f"{WEEKDAYS_EN[d.weekday()]} {d.isoformat()}"
-
-
-@bp.errorhandler(ValueError)
-def bad_request(exc):
-    return jsonify({"error": str(exc)}), 400
 
 
 @bp.get("/meeting")
@@ -205,9 +200,8 @@ def meeting_export(fmt: str):
     view = _view()
     if fmt not in ("pdf", "png", "html", "csv"):
         return jsonify({"error": "形式は pdf / png / html / csv です (format must be pdf/png/html/csv)"}), 404
-    paper = request.args.get("paper", "A4").upper()
-    if paper not in exports.PAPERS_MM:
-        raise ValueError("用紙は A4 か A3 です (paper must be A4 or A3)")
+    paper = params.choice("paper", list(exports.PAPERS_MM), "A4", args={"paper": request.args.get("paper", "").upper()},
+                          label=("用紙", "paper"))
     data = exports.gather(session, view)
     name = exports.filename(view, fmt if fmt != "pdf" else f"{paper}.pdf")
     if fmt == "pdf":

@@ -15,10 +15,11 @@ from geo.places import queries, search
 from geo.storage.models import TARGET_GROUPS, Area, Place
 from geo.places.privacy import public_place
 from geo.places.schedule import WEEKDAYS_EN, WEEKDAYS_JA, format_date_ja
-from web import db_session
+from web import db_session, params
 from web.i18n import current_lang, t
 from web.maps import build_map, js_names, map_parts
 from geo import clock
+from web.params import BadParameter
 
 bp = Blueprint("public", __name__)
 
@@ -105,16 +106,16 @@ def list_page():
     """A large-print list of the places in one area, for paper (A4)."""
     session = db_session()
     lang = current_lang()
-    spec = request.args.get("area")
-    if not spec:
+    try:
+        spec = params.area_spec("area")
+        filters = params.filters()
+    except BadParameter as exc:  # the list of areas to choose from, with the message
+        return render_template("list.html", area=None, error=exc.message(lang), choices=search.list_choices(session),
+                               attributions=queries.attributions(session)), 400
+    if spec is None:
         return render_template("list.html", area=None, choices=search.list_choices(session),
                                attributions=queries.attributions(session), fictional=queries.has_fictional(session))
-    try:
-        area = search.resolve_area(session, spec)
-        filters = search.Filters.from_args(request.args)
-    except ValueError as exc:
-        return render_template("list.html", area=None, error=str(exc), choices=search.list_choices(session),
-                               attributions=queries.attributions(session)), 400
+    area = search.resolve_area(session, request.args["area"])
     if area is None:
         abort(404)
     today = clock.today()

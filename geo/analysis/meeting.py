@@ -354,14 +354,5 @@ def areas_collection(session: Session, kind: str, simplify_deg: float = 0.00005)
     return queries.areas_geojson(session, kind, simplify_deg=simplify_deg)
 
 
-def parse_date(text: str | None, default: dt.date | None = None) -> dt.date | None:
-    if not text:
-        return default
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"日付は YYYY-MM-DD で指定してください (date must be YYYY-MM-DD): {text[:20]}") from None
-
-
 def dumps(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, default=str)

@@ -31,21 +31,6 @@ class BBox:
     east: float
     north: float
 
-    @classmethod
-    def parse(cls, text: str) -> "BBox":
-        parts = text.split(",")
-        if len(parts) != 4:
-            raise ValueError("bbox は west,south,east,north の4つの数値です (bbox needs 4 numbers)")
-        try:
-            w, s, e, n = (float(p) for p in parts)
-        except ValueError:
-            raise ValueError("bbox の値が数値ではありません (bbox values must be numbers)") from None
-        if not (-180 <= w <= 180 and -180 <= e <= 180 and -90 <= s <= 90 and -90 <= n <= 90):
-            raise ValueError("bbox が範囲外です (bbox out of range)")
-        if w >= e or s >= n:
-            raise ValueError("bbox は west<east, south<north です (bbox must have west<east, south<north)")
-        return cls(w, s, e, n)
-
     def envelope(self):
         return func.ST_MakeEnvelope(self.west, self.south, self.east, self.north, 4326)
 

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from sqlalchemy import and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session
@@ -26,26 +26,15 @@ from geo.places.schedule import (ASK_DIRECTLY_EN, ASK_DIRECTLY_JA, WEEKDAYS_EN, 
 
 BANDS = ("morning", "afternoon", "evening")
 BAND_LABELS = {"morning": ("午前", "Morning"), "afternoon": ("午後", "Afternoon"), "evening": ("夕方・夜", "Evening")}
-_DAY_NAMES = {name.lower(): i for i, name in enumerate(WEEKDAYS_EN)} | {c: i for i, c in enumerate(WEEKDAYS_JA)}
-_TRUE, _FALSE = {"1", "true", "on", "yes"}, {"0", "false", "off", "no", ""}
 MAX_QUERY_CHARS = 100
 # Areas small enough that listing a hidden place in them would say more than its public
 # town name does: hidden places are only listed in coarser areas.
 FINE_AREA_KINDS = ("town_block",)
 
 
-def _flag(args: Mapping[str, str], name: str) -> bool:
-    raw = (args.get(name) or "").strip().lower()
-    if raw in _TRUE:
-        return True
-    if raw in _FALSE:
-        return False
-    raise ValueError(f"{name} は 1 か 0 です ({name} must be 1 or 0)")
-
-
 @dataclass(frozen=True)
 class Filters:
-    """What a resident can narrow the search by. Build it with `from_args` (validates)."""
+    """What a resident can narrow the search by (web.params.filters builds it from a request)."""
     layers: tuple[str, ...] = ()
     weekday: int | None = None          # Monday = 0
     band: str | None = None             # morning / afternoon / evening
@@ -53,35 +42,6 @@ class Filters:
     free: bool = False
     no_reservation: bool = False
     consultation: bool = False
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> "Filters":
-        """Parse request-style parameters: layer=a,b day=0..6|mon|月 time=morning|afternoon|evening
-        target=こども|... free=1 no_reservation=1 consultation=1. Raises ValueError (ja + en)."""
-        known = [l.id for l in layers.place_layers()]
-        wanted: tuple[str, ...] = ()
-        if args.get("layer"):
-            wanted = tuple(dict.fromkeys(x for x in args["layer"].split(",") if x))
-            unknown = [x for x in wanted if x not in known]
-            if unknown:
-                raise ValueError(f"不明なレイヤー (unknown layer): {', '.join(unknown)}; known: {', '.join(known)}")
-        weekday = None
-        day = (args.get("day") or "").strip().lower()
-        if day:
-            if day.isdigit() and int(day) <= 6:
-                weekday = int(day)
-            elif day in _DAY_NAMES:
-                weekday = _DAY_NAMES[day]
-            else:
-                raise ValueError("day は 0（月）〜6（日）です (day must be 0=Mon..6=Sun)")
-        band = (args.get("time") or "").strip() or None
-        if band is not None and band not in BANDS:
-            raise ValueError(f"time は {', '.join(BANDS)} のどれかです (time must be one of them)")
-        target = (args.get("target") or "").strip() or None
-        if target is not None and target not in TARGET_GROUPS:
-            raise ValueError(f"target は {'・'.join(TARGET_GROUPS)} のどれかです (unknown target group)")
-        return cls(layers=wanted, weekday=weekday, band=band, target=target, free=_flag(args, "free"),
-                   no_reservation=_flag(args, "no_reservation"), consultation=_flag(args, "consultation"))
 
     def where(self):
         """The SQL part of the filter (everything but the time-of-day band)."""

@@ -594,36 +594,5 @@ def filename(view: ExportView, ext: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "-", name) + "." + ext
 
 
-def view_from_args(args, today: dt.date | None = None) -> ExportView:
-    """Parse the permalink parameters (shared by the page, the JSON and every export)."""
-    today = today or clock.today()
-    kind = args.get("kind") or "elementary"
-    if kind not in {"elementary", "junior_high", "daily_life_area", "district", "town_block", "municipality"}:
-        raise ValueError(f"区域の種類が不正です (unknown area kind): {kind[:30]}")
-    layer_text = args.get("layers")
-    wanted = [x for x in layer_text.split(",") if x] if layer_text else []
-    known = set(meeting.place_layer_ids())
-    if any(x not in known for x in wanted):
-        raise ValueError("レイヤーが不正です (unknown layer)")
-    wd = args.get("wd")
-    if wd not in (None, "") and (not wd.isdigit() or not 0 <= int(wd) <= 6):
-        raise ValueError("曜日は 0（月）〜6（日）です (wd must be 0-6)")
-    band = args.get("band") or None
-    if band is not None and band not in meeting.BAND_NAMES:
-        raise ValueError("時間帯は morning / afternoon / evening です (band must be morning/afternoon/evening)")
-    on = meeting.parse_date(args.get("on"), today)
-    then = meeting.parse_date(args.get("then"), None)
-    cov = args.get("cov") or None
-    if cov == "none":
-        cov = ""   # no coverage shading
-    elif cov is not None and cov not in known:
-        raise ValueError("レイヤーが不正です (unknown layer)")
-    lang = args.get("lang") if args.get("lang") in ("ja", "en") else "ja"
-    title = (args.get("title") or "").strip()[:80] or None
-    return ExportView(kind=kind, area_code=(args.get("area") or None), layers=wanted, on_date=on,
-                      then_date=then, lang=lang, weekday=int(wd) if wd not in (None, "") else None, band=band,
-                      consultation=args.get("consult") == "1", coverage_layer=cov, title=title)
-
-
 def dumps(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, default=str)
