@@ -3,7 +3,7 @@ with coordinates) into a throwaway cluster and print rows per second for read, w
 
     .venv/bin/python scripts/bench_import.py [--rows 100000] [--keep]
 
-The rows are the real 町田市 list (/work/shared/data/real) repeated with new IDs, names
+The rows are the real 町田市 list (tests/fixtures/kodomo-shokudo-csv) repeated with new IDs, names
 and jittered coordinates. Runs in its own cluster under var/bench-import-<pid>; a second
 pass re-imports the same file (all unchanged) and a third with every 10th row edited.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SOURCE = Path("/work/shared/data/real/kodomo-shokudo-csv/132098_machidashi_kodomosyokudo.csv")
+SOURCE = ROOT / "tests" / "fixtures" / "kodomo-shokudo-csv" / "132098_machidashi_kodomosyokudo.csv"
 
 
 def generate(path: Path, n: int, edit_every: int = 0) -> None:

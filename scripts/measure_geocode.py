@@ -23,7 +23,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from geo.geocoding.geocode import Geocoder, city_code5, load_geolonia_dir  # noqa: E402
 
-REAL = "/work/shared/data/real"
+# the real lists copied into the test fixtures (tests/fixtures/SOURCES.md)
+REAL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "fixtures")
 # the gazetteer shipped with the project (data/gazetteer: the shared town points + 文京区)
 DEFAULT_GAZETTEER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "gazetteer")
 DEFAULT_CSVS = [

@@ -4,7 +4,7 @@ that was not, with the reason — read back from the database and the stored imp
 
     .venv/bin/python scripts/measure_geocode_import.py [CSV ...] [--gazetteer DIR]
 
-Defaults: 渋谷区 (52 rows) and 文京区 (7 rows) from shared/data/real, gazetteer = every
+Defaults: 渋谷区 (52 rows) and 文京区 (7 rows) from tests/fixtures, gazetteer = every
 Geolonia town-point JSON shipped in data/gazetteer (loaded with
 geo.geocoding.gazetteer.import_gazetteer, as `tsunagari import gazetteer` does). Runs its own cluster
 under var/measure-geocode-<pid> and removes it at the end.
@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-REAL = ROOT.parent / "shared" / "data" / "real"
+REAL = ROOT / "tests" / "fixtures"
 SHIPPED_GAZETTEER = ROOT / "data" / "gazetteer"
 DEFAULT_CSVS = [REAL / "kodomo-shokudo-csv" / "131130_shibuyaku_kodomosyokudo.csv",
                 REAL / "kodomo-shokudo-csv" / "131059_bunkyo_kodomosyokudo.csv"]

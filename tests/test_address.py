@@ -1,5 +1,5 @@
 """Unit tests for geo.geocoding.address. Addresses quoted from the real lists in
-/work/shared/data/real/kodomo-shokudo-csv (渋谷区 131130, 文京区 131059, 町田市 132098,
+tests/fixtures/kodomo-shokudo-csv (渋谷区 131130, 文京区 131059, 町田市 132098,
 国立市 132152; 各市区町村オープンデータ 子ども食堂一覧)."""
 import pytest
 

@@ -12,6 +12,8 @@ import time
 
 import pytest
 
+from helpers import FIXTURES as _FIXTURES
+
 from geo.geocoding.geocode import (
     GazEntry,
     Geocoder,
@@ -335,14 +337,12 @@ def test_single_address_is_fast(geocoder):
 
 # --------------------------------------------------------------------------- real data
 
-REAL = "/work/shared/data/real"
+FIXTURES = str(_FIXTURES)
 
 
-@pytest.mark.skipif(not os.path.isdir(os.path.join(REAL, "gazetteer-town-points")),
-                    reason="real data not present")
 def test_real_shibuya_list_at_chome_or_better():
-    g = Geocoder(load_geolonia_dir(os.path.join(REAL, "gazetteer-town-points")))
-    path = os.path.join(REAL, "kodomo-shokudo-csv", "131130_shibuyaku_kodomosyokudo.csv")
+    g = Geocoder(load_geolonia_dir(os.path.join(FIXTURES, "gazetteer-town-points")))
+    path = os.path.join(FIXTURES, "kodomo-shokudo-csv", "131130_shibuyaku_kodomosyokudo.csv")
     with open(path, encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     fine = sum(g.geocode(r["住所"], municipality_code=r["全国地方公共団体コード"]).level

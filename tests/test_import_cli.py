@@ -5,11 +5,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from conftest import REAL, make_app
+from helpers import FIXTURES, make_app
 from geo.storage.models import Dataset, ImportRun, Place, RejectedRow
 from scripts.cli import main
 
-KS = REAL / "kodomo-shokudo-csv"
+KS = FIXTURES / "kodomo-shokudo-csv"
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def _count(s, model, *where):
 
 def test_places_dry_run_then_apply_then_again(cli, empty_db_url, session_for):
     s = session_for(empty_db_url)
-    f = REAL / "takamatsu-facilities" / "community_center.csv"
+    f = FIXTURES / "takamatsu-facilities" / "community_center.csv"
     r = cli("places", f, "--layer", "salons", "--dry-run")
     assert r.exit_code == 0, r.output
     assert "確認のみ" in r.output and "新規 52" in r.output
@@ -81,14 +81,14 @@ def test_unreadable_and_missing_files_exit_non_zero(cli, empty_db_url, session_f
     assert r.exit_code == 1 and "テキストファイルとして読めません" in r.output
     r = cli("places", tmp_path / "nothing.csv", "--layer", "salons")
     assert r.exit_code == 1 and "ファイルがありません" in r.output
-    r = cli("places", REAL / "takamatsu-facilities" / "welfare_hall.csv", "--layer", "no_such_layer")
+    r = cli("places", FIXTURES / "takamatsu-facilities" / "welfare_hall.csv", "--layer", "no_such_layer")
     assert r.exit_code == 1 and "no_such_layer" in r.output
     s = session_for(empty_db_url)
     assert _count(s, Place) == 0 and _count(s, ImportRun, ImportRun.status == "failed") == 3
 
 
 def test_geocode_areas_population_and_close_missing(cli, empty_db_url, session_for, tmp_path):
-    r = cli("gazetteer", REAL / "gazetteer-town-points" / "13113_shibuya.json")
+    r = cli("gazetteer", FIXTURES / "gazetteer-town-points" / "13113_shibuya.json")
     assert r.exit_code == 0 and "80 件" in r.output
     r = cli("places", KS / "131130_shibuyaku_kodomosyokudo.csv", "--layer", "kodomo_shokudo", "--geocode")
     assert r.exit_code == 0, r.output
@@ -98,13 +98,13 @@ def test_geocode_areas_population_and_close_missing(cli, empty_db_url, session_f
     s = session_for(empty_db_url)
     assert _count(s, Place, Place.point.is_not(None)) == 52 and _count(s, Place, Place.point.is_(None)) == 7
 
-    r = cli("areas", REAL / "ksj-school-districts-nara-2023" / "A32-23_29.geojson", "--kind", "junior_high",
+    r = cli("areas", FIXTURES / "ksj-school-districts-nara-2023" / "A32-23_29.geojson", "--kind", "junior_high",
             "--municipality", "29209")
     assert r.exit_code == 0 and "新規 8" in r.output
-    r = cli("areas", REAL / "ksj-school-districts-nara-2023" / "A32-23_29.geojson", "--kind", "junior_high",
+    r = cli("areas", FIXTURES / "ksj-school-districts-nara-2023" / "A32-23_29.geojson", "--kind", "junior_high",
             "--municipality", "29209", "--dry-run")
     assert r.exit_code == 0 and "変更なし 8" in r.output
-    r = cli("population", REAL / "estat-small-areas-ikoma-2020" / "r2ka29209.topojson", "--year", "2020")
+    r = cli("population", FIXTURES / "estat-small-areas-ikoma-2020" / "r2ka29209.topojson", "--year", "2020")
     assert r.exit_code == 0 and "新規 119" in r.output and "116,675" in r.output
 
     # a shorter list: missing places are only listed; with --close-missing they are closed

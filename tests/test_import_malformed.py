@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text
 from geo.ingest.importer import ImportFailed, import_areas, import_places, import_population
 from geo.storage.models import Area, ImportRun, Place, Population, RejectedRow
 
-from conftest import REAL
+from helpers import FIXTURES
 
 HEADER = "全国地方公共団体コード,ID,地方公共団体名,名称,住所,緯度,経度,電話番号,定員\n"
 
@@ -79,7 +79,7 @@ def test_cp932_and_bom_variants(empty_db_url, session_for, tmp_path):
     r = import_places(s, f2, layer="salons")
     assert (r.new, r.rejected, r.format) == (1, 0, "jp-standard")
     # the real 狛江市 list has two BOMs
-    r = import_places(s, REAL / "kodomo-shokudo-csv" / "132195_komaeshi_kodomosyokudo.csv", layer="kodomo_shokudo")
+    r = import_places(s, FIXTURES / "kodomo-shokudo-csv" / "132195_komaeshi_kodomosyokudo.csv", layer="kodomo_shokudo")
     assert (r.new, r.rejected) == (6, 0)
 
 
@@ -91,7 +91,7 @@ def test_cp932_and_bom_variants(empty_db_url, session_for, tmp_path):
 ], ids=["binary", "nul-bytes", "empty", "no-name-column"])
 def test_unreadable_files_fail_whole_and_are_recorded(empty_db_url, session_for, tmp_path, content):
     s = session_for(empty_db_url)
-    import_places(s, REAL / "takamatsu-facilities" / "welfare_hall.csv", layer="salons")
+    import_places(s, FIXTURES / "takamatsu-facilities" / "welfare_hall.csv", layer="salons")
     before = counts(s)
     f = tmp_path / "bad.csv"
     f.write_bytes(content)
@@ -153,7 +153,7 @@ def test_formula_injection_is_kept_as_text_and_flagged(empty_db_url, session_for
 def test_failure_while_writing_rolls_back_everything(empty_db_url, session_for, tmp_path):
     """A database error after many rows were already inserted: none of them stay."""
     s = session_for(empty_db_url)
-    import_places(s, REAL / "takamatsu-facilities" / "welfare_hall.csv", layer="salons")
+    import_places(s, FIXTURES / "takamatsu-facilities" / "welfare_hall.csv", layer="salons")
     # a rule a DBA could add: the database refuses one name (a real error from PostgreSQL)
     s.execute(text("""CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$
                       BEGIN IF NEW.name = 'BOOM' THEN RAISE EXCEPTION 'refused by trigger'; END IF;
@@ -174,9 +174,9 @@ def test_failure_while_writing_rolls_back_everything(empty_db_url, session_for, 
 
 def test_broken_area_files(empty_db_url, session_for, tmp_path):
     s = session_for(empty_db_url)
-    import_areas(s, REAL / "ksj-school-districts-nara-2023" / "A32-23_29.geojson", kind="junior_high")
+    import_areas(s, FIXTURES / "ksj-school-districts-nara-2023" / "A32-23_29.geojson", kind="junior_high")
     before = counts(s)
-    src = (REAL / "ksj-school-districts-nara-2023" / "A27-23_29.geojson").read_bytes()
+    src = (FIXTURES / "ksj-school-districts-nara-2023" / "A27-23_29.geojson").read_bytes()
     cases = {"cut.geojson": src[: len(src) // 2], "noise.geojson": os.urandom(4000)}
     for name, data in cases.items():
         (tmp_path / name).write_bytes(data)
@@ -194,18 +194,18 @@ def test_broken_area_files(empty_db_url, session_for, tmp_path):
     with pytest.raises(ImportFailed):
         import_population(s, tmp_path / "cut.geojson")
     with pytest.raises(ImportFailed):  # a kind that does not exist
-        import_areas(s, REAL / "ksj-school-districts-nara-2023" / "A27-23_29.geojson", kind="galaxy")
+        import_areas(s, FIXTURES / "ksj-school-districts-nara-2023" / "A27-23_29.geojson", kind="galaxy")
     assert counts(s) == before
 
 
 def test_dry_run_writes_nothing(empty_db_url, session_for):
     s = session_for(empty_db_url)
-    r = import_places(s, REAL / "takamatsu-facilities" / "community_center.csv", layer="salons", dry_run=True)
+    r = import_places(s, FIXTURES / "takamatsu-facilities" / "community_center.csv", layer="salons", dry_run=True)
     assert (r.status, r.new) == ("dry_run", 52)
-    r = import_areas(s, REAL / "ksj-school-districts-nara-2023" / "A27-23_29.geojson", kind="elementary",
+    r = import_areas(s, FIXTURES / "ksj-school-districts-nara-2023" / "A27-23_29.geojson", kind="elementary",
                      dry_run=True)
-    assert (r.status, r.new) == ("dry_run", 166)
-    r = import_population(s, REAL / "estat-small-areas-ikoma-2020" / "r2ka29209.topojson", dry_run=True)
+    assert (r.status, r.new) == ("dry_run", 14)  # the fixture's 14 of the 166 features
+    r = import_population(s, FIXTURES / "estat-small-areas-ikoma-2020" / "r2ka29209.topojson", dry_run=True)
     assert (r.status, r.new) == ("dry_run", 119)
     assert counts(s) == (0, 0, 0, 0)
     assert [st for st, _ in runs(s)] == ["dry_run"] * 3

@@ -1,10 +1,10 @@
-"""Every real open-data file in /work/shared/data/real imports end to end into PostGIS.
+"""Every real open-data file in tests/fixtures imports end to end into PostGIS.
 
 Counts below were checked by hand against the files (rows counted in a spreadsheet view,
 the readers' own tests agree): 文京 7, 渋谷 52, 町田 19, 国立 12 (+ 追加 2 merged by ID),
 狛江 6, 坂井 6; 高松 children_club 35, community_center 52, contact_center 2, 地域包括 7,
-welfare_hall 7; Nara A27 166 / A32 88; Sapporo old schema 207; 生駒 119 town areas from 123
-polygons, population 116,675.
+welfare_hall 7; Nara A27 166 / A32 88 (tests/fixtures keeps 14 / 11, see its SOURCES.md);
+Sapporo old schema 207 (fixture: 18); 生駒 119 town areas from 123 polygons, population 116,675.
 """
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ from sqlalchemy import func, select
 from geo.ingest.importer import import_areas, import_places, import_population
 from geo.storage.models import Area, Dataset, ImportRun, Place, Population, RejectedRow
 
-from conftest import REAL, ROOT
+from helpers import FIXTURES, ROOT
 
-KS = REAL / "kodomo-shokudo-csv"
-TK = REAL / "takamatsu-facilities"
+KS = FIXTURES / "kodomo-shokudo-csv"
+TK = FIXTURES / "takamatsu-facilities"
 SHIPPED_GAZ = ROOT / "data" / "gazetteer"
-GAZ = REAL / "gazetteer-town-points"
+GAZ = FIXTURES / "gazetteer-town-points"
 
 PLACE_FILES = [
     (KS / "131059_bunkyo_kodomosyokudo.csv", "kodomo_shokudo", 7, 0, "13105"),
@@ -219,19 +219,19 @@ def test_geocode_shibuya_and_bunkyo(empty_db_url, session_for):
 
 def test_school_districts(empty_db_url, session_for):
     s = session_for(empty_db_url)
-    nara = REAL / "ksj-school-districts-nara-2023"
+    nara = FIXTURES / "ksj-school-districts-nara-2023"
     r = import_areas(s, nara / "A27-23_29.geojson", kind="elementary")
-    assert (r.read, r.new, r.rejected, r.format) == (166, 166, 0, "ksj-a27-v3")
+    assert (r.read, r.new, r.rejected, r.format) == (14, 14, 0, "ksj-a27-v3")
     assert any("make_valid" in w for w in r.warnings)
     r = import_areas(s, nara / "A32-23_29.geojson", kind="junior_high")
-    assert (r.read, r.new, r.rejected) == (88, 88, 0)
-    assert _count(s, Area, Area.kind == "elementary") == 166 and _count(s, Area, Area.kind == "junior_high") == 88
+    assert (r.read, r.new, r.rejected) == (11, 11, 0)
+    assert _count(s, Area, Area.kind == "elementary") == 14 and _count(s, Area, Area.kind == "junior_high") == 11
     assert _count(s, Area, func.ST_IsValid(Area.geom).is_(False)) == 0
     r = import_areas(s, nara / "A27-23_29.geojson", kind="elementary")
-    assert (r.new, r.updated, r.unchanged) == (0, 0, 166)
-    r = import_areas(s, REAL / "ksj-school-districts-sapporo-old-schema" / "Elementary.geojson", kind="elementary")
-    assert (r.read, r.new, r.format) == (207, 207, "ksj-a27-old")
-    assert _count(s, Area, Area.kind == "elementary") == 166 + 207
+    assert (r.new, r.updated, r.unchanged) == (0, 0, 14)
+    r = import_areas(s, FIXTURES / "ksj-school-districts-sapporo-old-schema" / "Elementary.geojson", kind="elementary")
+    assert (r.read, r.new, r.format) == (18, 18, "ksj-a27-old")
+    assert _count(s, Area, Area.kind == "elementary") == 14 + 18
     attrs = set(s.scalars(select(Dataset.attribution).where(Dataset.kind == "areas")))
     assert attrs == {"「国土数値情報（小学校区データ）」（国土交通省）を加工して作成",
                      "「国土数値情報（中学校区データ）」（国土交通省）を加工して作成"}
@@ -239,7 +239,7 @@ def test_school_districts(empty_db_url, session_for):
 
 def test_school_districts_one_municipality(empty_db_url, session_for):
     s = session_for(empty_db_url)
-    r = import_areas(s, REAL / "ksj-school-districts-nara-2023" / "A27-23_29.geojson", kind="elementary",
+    r = import_areas(s, FIXTURES / "ksj-school-districts-nara-2023" / "A27-23_29.geojson", kind="elementary",
                      municipality_code="292095")
     assert r.new == 12 and _count(s, Area) == 12
     assert {c for (c,) in s.execute(select(Area.municipality_code).distinct())} == {"29209"}
@@ -247,7 +247,7 @@ def test_school_districts_one_municipality(empty_db_url, session_for):
 
 def test_ikoma_small_areas_population(empty_db_url, session_for):
     s = session_for(empty_db_url)
-    topo = REAL / "estat-small-areas-ikoma-2020" / "r2ka29209.topojson"
+    topo = FIXTURES / "estat-small-areas-ikoma-2020" / "r2ka29209.topojson"
     r = import_population(s, topo)
     assert (r.read, r.new, r.rejected) == (119, 119, 0)
     assert _count(s, Area, Area.kind == "town_block") == 119
@@ -261,7 +261,7 @@ def test_ikoma_small_areas_population(empty_db_url, session_for):
 
 def test_age_table_onto_existing_town_blocks(empty_db_url, session_for, tmp_path):
     s = session_for(empty_db_url)
-    import_population(s, REAL / "estat-small-areas-ikoma-2020" / "r2ka29209.topojson")
+    import_population(s, FIXTURES / "estat-small-areas-ikoma-2020" / "r2ka29209.topojson")
     codes = sorted(s.scalars(select(Area.code).where(Area.kind == "town_block")))[:3]
     header = "KEY_CODE,HYOSYO,CITYNAME,NAME,HTKSYORI,HTKSAKI,GASSAN,T001,T002,T003,T004,T005\n"
     labels = ",,,,,,,総数,0～14歳,15～64歳,65歳以上,不詳\n"

@@ -1,4 +1,4 @@
-"""File readers (geo.ingest.*) on the real open-data files in /work/shared/data/real and on
+"""File readers (geo.ingest.*) on the real open-data files in tests/fixtures and on
 malformed input. Counts below were checked by hand against the files (see SOURCES.md there).
 """
 from __future__ import annotations
@@ -17,15 +17,14 @@ from geo.ingest.places import read_places_csv
 from geo.ingest.population import read_age_table, read_small_areas, topojson_features
 from geo.ingest.text import decode_bytes, is_formula_like, neutralise_formula, normalize_cell
 from geo.ingest.records import AreaRecord, PlaceRecord, PopulationRecord
+from helpers import FIXTURES
 
-REAL = Path("/work/shared/data/real")
-KODOMO = REAL / "kodomo-shokudo-csv"
-TAKAMATSU = REAL / "takamatsu-facilities"
-NARA = REAL / "ksj-school-districts-nara-2023"
-SAPPORO = REAL / "ksj-school-districts-sapporo-old-schema" / "Elementary.geojson"
-IKOMA = REAL / "estat-small-areas-ikoma-2020" / "r2ka29209.topojson"
+KODOMO = FIXTURES / "kodomo-shokudo-csv"
+TAKAMATSU = FIXTURES / "takamatsu-facilities"
+NARA = FIXTURES / "ksj-school-districts-nara-2023"
+SAPPORO = FIXTURES / "ksj-school-districts-sapporo-old-schema" / "Elementary.geojson"
+IKOMA = FIXTURES / "estat-small-areas-ikoma-2020" / "r2ka29209.topojson"
 
-needs_real = pytest.mark.skipif(not REAL.exists(), reason="real data not present")
 
 HEADER_49 = (
     "全国地方公共団体コード,ID,都道府県,市区町村名,名称,名称_カナ,設置目的,実施支援の主な区分,住所,方書,緯度,経度,"
@@ -120,13 +119,11 @@ TAKAMATSU_COUNTS = {
 }
 
 
-@needs_real
 def test_every_real_csv_is_covered():
     assert sorted(p.name for p in KODOMO.glob("*.csv")) == sorted(KODOMO_COUNTS)
     assert sorted(p.name for p in TAKAMATSU.glob("*.csv")) == sorted(TAKAMATSU_COUNTS)
 
 
-@needs_real
 @pytest.mark.parametrize("fname", sorted(KODOMO_COUNTS))
 def test_kodomo_shokudo_files(fname):
     n_rec, n_rej, fmt = KODOMO_COUNTS[fname]
@@ -146,7 +143,6 @@ def test_kodomo_shokudo_files(fname):
         assert r.columns["名称"] == "name"
 
 
-@needs_real
 def test_kodomo_details():
     machida = read_places_csv(KODOMO / "132098_machidashi_kodomosyokudo.csv",
                               default_target_groups=["こども", "子育て世帯"])
@@ -199,7 +195,6 @@ def test_kodomo_details():
     assert k["きたまち学☆食"].free_of_charge is True
 
 
-@needs_real
 def test_kunitachi_supplement_merges_by_id():
     main = read_places_csv(KODOMO / "132152_kunitachishi_kodomosyokudo.csv")
     sup = read_places_csv(KODOMO / "132152_kunitachishi_kodomosyokudo_tsuika.csv")
@@ -211,7 +206,6 @@ def test_kunitachi_supplement_merges_by_id():
     assert sup.records[0].capacity == 100
 
 
-@needs_real
 @pytest.mark.parametrize("fname", sorted(TAKAMATSU_COUNTS))
 def test_takamatsu_files(fname):
     r = read_places_csv(TAKAMATSU / fname, municipality_code="372013")
@@ -221,7 +215,6 @@ def test_takamatsu_files(fname):
     assert all(x.municipality_code == "37201" for x in r.records)
 
 
-@needs_real
 def test_takamatsu_details():
     club = read_places_csv(TAKAMATSU / "children_club.csv")
     # quoted multi-line cells: physical line numbers of the row starts
@@ -241,7 +234,6 @@ def test_takamatsu_details():
     assert {x.address for x in cc.records} >= {"高松市庵治町888-1"}  # U+2212 minus normalised
 
 
-@needs_real
 def test_wrong_encoding_variants_of_a_real_file(tmp_path):
     text = (KODOMO / "132195_komaeshi_kodomosyokudo.csv").read_bytes().decode("utf-8").lstrip("\ufeff")
     for enc in ("cp932", "euc_jp", "utf-16"):
@@ -424,31 +416,31 @@ def test_schedule_parser_used_when_present(monkeypatch):
 
 # ---------------------------------------------------------------- areas: real files
 
-@needs_real
 def test_nara_a27_a32():
+    # tests/fixtures keeps 14 of the 166 A27 features and 11 of the 88 A32 (SOURCES.md says which);
+    # on the whole files: 166 / 88 records, first 天川小中学校, make_valid on 地物 166 and 地物 30, 57
     a27 = read_areas(NARA / "A27-23_29.geojson")
-    assert (a27.format, len(a27.records), len(a27.rejections)) == ("ksj-a27-v3", 166, 0)
+    assert (a27.format, len(a27.records), len(a27.rejections)) == ("ksj-a27-v3", 14, 0)
     assert {x.kind for x in a27.records} == {"elementary"}
     assert all(x.geometry.geom_type == "MultiPolygon" and x.geometry.is_valid for x in a27.records)
     first = a27.records[0]
     assert isinstance(first, AreaRecord)
     assert (first.code, first.name, first.municipality_code, first.line) == (
-        "C229210000022", "天川小中学校", "29446", 1)
+        "C229210000013", "曽爾小中学校義務教育学校", "29385", 1)
     minx, miny, maxx, maxy = first.geometry.bounds
     assert 135 < minx < maxx < 137 and 33 < miny < maxy < 35  # lon/lat order, EPSG:4326
-    assert len({x.code for x in a27.records}) == 166
+    assert len({x.code for x in a27.records}) == 14
     repaired = [w for w in a27.warnings if "make_valid" in w]
-    assert len(repaired) == 1 and repaired[0].startswith("地物 166")
+    assert len(repaired) == 1 and repaired[0].startswith("地物 14")  # 熊野川小学校
 
     a32 = read_areas(NARA / "A32-23_29.geojson")
-    assert (a32.format, len(a32.records), len(a32.rejections)) == ("ksj-a32-v3", 88, 0)
+    assert (a32.format, len(a32.records), len(a32.rejections)) == ("ksj-a32-v3", 11, 0)
     assert {x.kind for x in a32.records} == {"junior_high"}
-    assert [w.split("（")[0] for w in a32.warnings if "make_valid" in w] == ["地物 30", "地物 57"]
+    assert [w.split("（")[0] for w in a32.warnings if "make_valid" in w] == ["地物 2", "地物 3"]
     # 小中学校 appear in both layers
     assert "生駒北小中学校" in {x.name for x in a27.records} & {x.name for x in a32.records}
 
 
-@needs_real
 def test_ikoma_filter():
     a27 = read_areas(NARA / "A27-23_29.geojson", municipality_code="29209")
     assert len(a27.records) == 12 and all(x.municipality_code == "29209" for x in a27.records)
@@ -457,16 +449,16 @@ def test_ikoma_filter():
     assert "生駒中学校" in {x.name for x in a32.records}
 
 
-@needs_real
 def test_sapporo_old_schema():
     r = read_areas(SAPPORO)
-    # SOURCES.md says 202 polygons; the file has 207 features, all with distinct names.
-    assert (r.format, len(r.records), len(r.rejections)) == ("ksj-a27-old", 207, 0)
+    # the shared file has 207 features (its SOURCES.md says 202), all with distinct names;
+    # tests/fixtures keeps 18: the 16 of 中央区 01101 and 2 of 北区 01102
+    assert (r.format, len(r.records), len(r.rejections)) == ("ksj-a27-old", 18, 0)
     assert {x.kind for x in r.records} == {"elementary"}  # from the A27 columns
     first = r.records[0]
     assert (first.code, first.name, first.municipality_code) == ("01101-中央小学校", "中央小学校", "01101")
     assert first.properties["operator"] == "札幌市立" and first.properties["A27_008"] == "札幌市中央区大通東6"
-    assert len({x.code for x in r.records}) == 207
+    assert len({x.code for x in r.records}) == 18
     assert read_areas(SAPPORO, municipality_code="01101").records.__len__() == 16
 
 
@@ -587,7 +579,6 @@ def test_area_errors(tmp_path):
 
 # ---------------------------------------------------------------- small areas (e-Stat)
 
-@needs_real
 @pytest.mark.parametrize("use_gdal", [True, False])
 def test_ikoma_topojson(use_gdal):
     areas, pops = read_small_areas(IKOMA, use_gdal=use_gdal)
@@ -611,7 +602,6 @@ def test_ikoma_topojson(use_gdal):
     assert len(kami.geometry.geoms) == 3
 
 
-@needs_real
 def test_topojson_decoder_matches_gdal():
     topo = json.loads(IKOMA.read_text(encoding="utf-8"))
     feats = topojson_features(topo, "town")

@@ -1,7 +1,7 @@
 """Unit tests for geo.places.schedule (pure functions, no database).
 
 Real examples below are cell values copied from the municipalities' open data in
-/work/shared/data/real (子ども食堂一覧: 文京区, 渋谷区, 町田市, 国立市, 狛江市, 坂井市;
+tests/fixtures (子ども食堂一覧: 文京区, 渋谷区, 町田市, 国立市, 狛江市, 坂井市;
 高松市オープンデータ CC BY 4.0) — 各市区町村オープンデータ（子ども食堂一覧、高松市オープンデータ CC BY 4.0）.
 """
 from __future__ import annotations
@@ -13,6 +13,8 @@ import os
 from datetime import date
 
 import pytest
+
+from helpers import FIXTURES as _FIXTURES
 
 from geo.places.schedule import (
     ASK_DIRECTLY_EN,
@@ -26,7 +28,7 @@ from geo.places.schedule import (
 )
 
 TODAY = date(2026, 11, 20)  # a Friday
-REAL = "/work/shared/data/real"
+FIXTURES = str(_FIXTURES)
 
 
 def parse(text=None, **columns):
@@ -270,12 +272,12 @@ def _read_rows(path):
 
 
 def _real_schedule_inputs():
-    for path in sorted(glob.glob(os.path.join(REAL, "kodomo-shokudo-csv", "*.csv"))):
+    for path in sorted(glob.glob(os.path.join(FIXTURES, "kodomo-shokudo-csv", "*.csv"))):
         for row in _read_rows(path):
             yield path, dict(text=row.get("開催日時特記事項"), weekdays=row.get("開催曜日"),
                              frequency=row.get("開催頻度"), dates=row.get("開催日"),
                              start=row.get("開催開始時間"), end=row.get("開催終了時間"))
-    for path in sorted(glob.glob(os.path.join(REAL, "takamatsu-facilities", "*.csv"))):
+    for path in sorted(glob.glob(os.path.join(FIXTURES, "takamatsu-facilities", "*.csv"))):
         for row in _read_rows(path):
             if "availableDate" in row:
                 yield path, dict(text=row.get("availableDateNote") or row.get("normalTime"),
@@ -283,7 +285,6 @@ def _real_schedule_inputs():
                                  start=row.get("startTime"), end=row.get("endTime"))
 
 
-@pytest.mark.skipif(not os.path.isdir(REAL), reason="real sample data not available")
 def test_every_real_schedule_parses():
     count = structured = 0
     for path, kwargs in _real_schedule_inputs():
