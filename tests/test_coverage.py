@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import math
 
 import numpy as np
@@ -298,15 +297,20 @@ def test_demo_kodomo_goal_and_junior_high(shared_demo_url, session_for):
 
 
 # --------------------------------------------------------------------------- the page and exports
-def test_coverage_page_and_exports(demo_db_url, session_for):
+@pytest.fixture
+def hostile_names_client(demo_db_url, session_for):
+    """The demo with one school district named like a spreadsheet formula and one like a script."""
     s = session_for(demo_db_url)
     s.execute(text("UPDATE area SET name = '=HYPERLINK(\"http://x\")' WHERE kind = 'elementary' AND code = "
                    "(SELECT min(code) FROM area WHERE kind = 'elementary')"))
     s.execute(text("UPDATE area SET name = '<script>alert(1)</script>' WHERE kind = 'elementary' AND code = "
                    "(SELECT max(code) FROM area WHERE kind = 'elementary')"))
     s.commit()
-    client = make_app(demo_db_url).test_client()
+    return make_app(demo_db_url).test_client()
 
+
+def test_coverage_page_in_both_languages_with_names_escaped(hostile_names_client):
+    client = hostile_names_client
     page = client.get("/coverage")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -316,7 +320,9 @@ def test_coverage_page_and_exports(demo_db_url, session_for):
     en = client.get("/coverage?lang=en&layer=salons&kind=junior_high").get_data(as_text=True)
     assert "Coverage gaps" in en and "Least covered first" in en
 
-    resp = client.get("/coverage.csv?layer=kodomo_shokudo&kind=elementary")
+
+def test_coverage_csv_least_covered_first_with_formulas_neutralised(hostile_names_client):
+    resp = hostile_names_client.get("/coverage.csv?layer=kodomo_shokudo&kind=elementary")
     body = resp.get_data()
     assert resp.mimetype == "text/csv" and body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
@@ -326,21 +332,28 @@ def test_coverage_page_and_exports(demo_db_url, session_for):
     assert rows[1][5] == "空白"                                # least covered first
     assert any(r and r[0] == "出典 (source)" for r in rows)
 
-    gj = client.get("/coverage.geojson?layer=salons&kind=junior_high").get_json(force=True)
+
+def test_coverage_geojson_export(demo_client):
+    gj = demo_client.get("/coverage.geojson?layer=salons&kind=junior_high").get_json(force=True)
     assert len(gj["features"]) == 8 and gj["attribution"]
     assert {f["geometry"]["type"] for f in gj["features"]} <= {"MultiPolygon", "Polygon"}
     assert "rank" in gj["features"][0]["properties"]
 
-    # bad input is a message, not a crash
-    bad = client.get("/coverage?kind=nowhere&lang=ja")
-    assert bad.status_code == 400 and "区域の種類が不明です: nowhere" in bad.get_data(as_text=True)
-    bad = client.get("/coverage?kind=nowhere&lang=en")
-    assert bad.status_code == 400 and "Unknown area kind: nowhere" in bad.get_data(as_text=True)
-    assert client.get("/coverage.csv?min_share=abc").status_code == 400
 
-    # candidate sites from the form: support branches for 子ども食堂, plus one clicked point
-    r = client.get("/coverage?layer=kodomo_shokudo&kind=elementary&suggest=1&cand_layer=support_branches&k=2"
-                   "&points=34.70,135.70")
+def test_coverage_bad_input_is_a_message_not_a_crash(demo_client):
+    bad = demo_client.get("/coverage?kind=nowhere&lang=ja")
+    assert bad.status_code == 400 and "区域の種類が不明です: nowhere" in bad.get_data(as_text=True)
+    bad = demo_client.get("/coverage?kind=nowhere&lang=en")
+    assert bad.status_code == 400 and "Unknown area kind: nowhere" in bad.get_data(as_text=True)
+    assert demo_client.get("/coverage.csv?min_share=abc").status_code == 400
+    r = demo_client.get("/coverage?layer=kodomo_shokudo&suggest=1&points=34.7,135.7%0Ahere&lang=ja")
+    assert "2行目の地点が読めません" in r.get_data(as_text=True)
+
+
+def test_coverage_candidate_sites_from_the_form(demo_client):
+    # support branches for 子ども食堂, plus one clicked point
+    r = demo_client.get("/coverage?layer=kodomo_shokudo&kind=elementary&suggest=1&cand_layer=support_branches&k=2"
+                        "&points=34.70,135.70")
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and 'id="cov-chosen"' in html and "地域包括支援センター" in html
 

@@ -8,7 +8,6 @@ import random
 import sys
 import types
 import zipfile
-from pathlib import Path
 
 import pytest
 

@@ -1,13 +1,14 @@
 """Meeting mode, the core and the JSON behind the projector view: profiles, then-and-now, privacy."""
 import datetime as dt
 
+import pytest
 from geoalchemy2.elements import WKTElement
 from sqlalchemy import func, select
 
-from helpers import make_app
 from geo.analysis import meeting
-from geo.storage.models import Area, Place, Population
 from geo.places.schedule import open_bands, parse_schedule
+from geo.storage.models import Area, Place, Population
+from helpers import make_app
 
 DAY = dt.date(2026, 11, 23)
 
@@ -140,7 +141,18 @@ def test_data_json_only_public_points(shared_demo_url, session_for):
             assert (p["lat"], p["lon"]) != true[p["id"]]
 
 
-def test_profile_json_and_bad_requests(shared_demo_url, session_for):
+@pytest.mark.parametrize("query", ["on=2026-13-01", "layers=nope", "kind=planet", "wd=9", "band=night",
+                                   "then=yesterday", "cov=nope"])
+def test_bad_view_parameters_are_400_with_a_message(shared_demo_url, query):
+    r = make_app(shared_demo_url).test_client().get(f"/meeting/data.json?{query}")
+    assert r.status_code == 400 and r.get_json()["error"], query
+
+
+def test_bad_paper_is_400(shared_demo_url):
+    assert make_app(shared_demo_url).test_client().get("/meeting/export.pdf?paper=B5").status_code == 400
+
+
+def test_profile_json_and_filters(shared_demo_url, session_for):
     s = session_for(shared_demo_url)
     area = _area(s)
     client = make_app(shared_demo_url).test_client()
@@ -149,10 +161,6 @@ def test_profile_json_and_bad_requests(shared_demo_url, session_for):
     assert {r["id"] for r in pr["layers"]} == set(meeting.place_layer_ids())
     assert isinstance(pr["missing_text"], list)
     assert client.get("/meeting/profile.json?kind=elementary&area=nope").status_code == 404
-    for q in ("on=2026-13-01", "layers=nope", "kind=planet", "wd=9", "band=night", "then=yesterday"):
-        r = client.get(f"/meeting/data.json?{q}")
-        assert r.status_code == 400 and r.get_json()["error"], q
-    assert client.get("/meeting/export.pdf?paper=B5").status_code == 400
     # filters: Saturday places only
     sat = client.get("/meeting/data.json?kind=elementary&on=2026-11-23&wd=5").get_json()
     assert 0 < len(sat["places"]) < 70

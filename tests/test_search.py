@@ -2,8 +2,6 @@
 import datetime as dt
 
 import pytest
-from geoalchemy2.shape import from_shape
-from shapely.geometry import Point
 from sqlalchemy import func, select
 
 from geo.places import queries, search

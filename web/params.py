@@ -261,6 +261,7 @@ EXPORT_AREA_KINDS = ("elementary", "junior_high", "daily_life_area", "district",
 def export_view(args=None, today: dt.date | None = None):
     """The meeting permalink (shared by the page, its JSON and every export) ->
     geo.render.exports.ExportView: kind, area, layers, on, then, wd, band, cov, consult, title, lang."""
+    from geo import clock
     from geo.analysis import meeting
     from geo.render.exports import ExportView
 
@@ -273,7 +274,7 @@ def export_view(args=None, today: dt.date | None = None):
     lang = _raw(args, "lang")
     return ExportView(kind=choice("kind", EXPORT_AREA_KINDS, "elementary", args),
                       area_code=_raw(args, "area"), layers=list(choices("layers", known, args)),
-                      on_date=date("on", today or dt.date.today(), args), then_date=date("then", None, args),
+                      on_date=date("on", today or clock.today(), args), then_date=date("then", None, args),
                       lang=lang if lang in ("ja", "en") else "ja",
                       weekday=int_in_range("wd", 0, 6, None, args), band=choice("band", meeting.BAND_NAMES, args=args),
                       consultation=_raw(args, "consult") == "1", coverage_layer=cov,

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 import layers
 from geo.places import queries
 from geo import clock
-from geo.storage.models import AREA_KINDS, TARGET_GROUPS, Area, Dataset, Place
+from geo.storage.models import AREA_KINDS, Area, Dataset, Place
 from geo.places.privacy import public_feature, public_place
-from geo.places.schedule import (ASK_DIRECTLY_EN, ASK_DIRECTLY_JA, WEEKDAYS_EN, WEEKDAYS_JA, format_date_ja,
+from geo.places.schedule import (ASK_DIRECTLY_EN, ASK_DIRECTLY_JA, WEEKDAYS_EN, format_date_ja,
                           format_next_en, format_next_ja, next_occurrences, open_bands)
 
 BANDS = ("morning", "afternoon", "evening")
