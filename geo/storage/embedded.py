@@ -218,7 +218,7 @@ def throwaway_cluster(path: Path, *, keep: bool = False, reuse: bool = False) ->
     stopped when `keep` is set. Use `cluster.migrated_database(name)` for a migrated URL."""
     from geo.storage.db import dispose_engines
 
-    cluster = cluster_at(Path(path))
+    cluster = cluster_at(Path(path).resolve())  # the server runs in its data folder: no relative paths
     if not reuse:
         cluster.destroy()
     cluster.start()
