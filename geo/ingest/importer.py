@@ -148,7 +148,7 @@ _COMPARED = ("layer", "name", "name_kana", "address", "address_key", "precision"
              "operator", "operator_type", "target_groups", "schedule_text", "fees", "free_of_charge",
              "capacity", "reservation", "reservation_required", "drop_in", "has_consultation",
              "barrier_free", "phone", "email", "url", "note", "extra", "source_id",
-             "geocode_level", "geocode_matched", "needs_review", "status", "valid_to", "lat", "lon")
+             "geocode_level", "geocode_matched", "needs_review", "status", "valid_to", "registered", "lat", "lon")
 _WRITTEN = tuple(f for f in _COMPARED if f not in ("lat", "lon")) + ("schedule", "source_row", "fictional")
 _SUPPLEMENT_KEYS = ("追加", "_supplement")  # keys of place.extra written by a 追加 (supplement) file
 _SUPPLEMENT_FIELDS = ("name_kana", "address", "operator", "operator_type", "schedule_text", "schedule", "fees",
@@ -187,7 +187,8 @@ def _place_values(rec: PlaceRecord, layer: str, layer_obj, fictional: bool = Fal
         "has_consultation": has_consultation, "barrier_free": rec.barrier_free, "phone": rec.phone,
         "email": rec.email, "url": rec.url, "note": rec.note, "extra": extra or None,
         "source_id": rec.source_id, "source_row": rec.line, "fictional": fictional,
-        "geocode_level": None, "geocode_matched": None, "needs_review": False,
+        "geocode_level": None, "geocode_matched": rec.geocode_matched, "needs_review": False,
+        "registered": rec.registered,
         "status": "active", "valid_to": None,
         "lat": rec.lat, "lon": rec.lon,
     }

@@ -70,6 +70,8 @@ class PlaceRecord:
     note: str | None = None
     precision: str = "exact"               # exact / approximate / hidden
     extra: dict[str, Any] = field(default_factory=dict)  # any other published columns, kept verbatim
+    registered: bool | None = None         # a registered activity (vs resident-run, unregistered)
+    geocode_matched: str | None = None     # the town the point was placed in, when known before the import
 
 
 @dataclass

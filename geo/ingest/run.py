@@ -210,7 +210,7 @@ def _record_run(session: Session, report: ImportReport, dataset_id: int | None) 
     full = report.to_dict()
     # the rejected rows live in rejected_row; the JSON keeps the rest (lists capped for very large files)
     full.pop("rejections", None)
-    for key in ("no_point", "needs_review", "missing", "warnings"):
+    for key in ("no_point", "needs_review", "missing", "warnings", "notes"):
         if len(full[key]) > MAX_LISTED:
             full[key + "_total"] = len(full[key])
             full[key] = full[key][:MAX_LISTED]
