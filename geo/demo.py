@@ -12,6 +12,7 @@ near its populated middle (the block's point-on-surface, jittered, kept inside t
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 import random
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ MUNICIPALITY = "29209"
 SEED = 29209
 FICTIONAL_NOTE = "架空のサンプル（fictional sample）: 実在の施設ではありません"
 ATTR_FICTIONAL = "施設はすべて架空のサンプルです (all places are fictional samples)"
+SINCE = dt.date(2020, 10, 1)  # the fictional places are valid from the census day, so any "then" finds them
 
 COUNTS = {"salons": 40, "engawa": 15, "kodomo_shokudo": 10, "support_branches": 8}
 
@@ -106,7 +108,7 @@ def load_demo(session: Session) -> DemoResult:
     for layer_id, recs in records.items():
         run_import(session, "places", f"demo:{layer_id}", layer=layer_id, read=ReadResult(recs, format="generated"),
                    dataset_name=f"demo:fictional-{layer_id}-ikoma", licence="CC0 (fictional)",
-                   attribution=ATTR_FICTIONAL, fictional=True, **opts)
+                   attribution=ATTR_FICTIONAL, fictional=True, today=SINCE, **opts)
     catchments = _make_catchments(session, blocks)
     session.flush()
     return DemoResult(elementary=elem.new + elem.updated + elem.unchanged,
