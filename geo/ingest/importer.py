@@ -43,11 +43,10 @@ from geo.ingest.store import diff, get_or_create_dataset, same
 from geo.storage.models import AREA_KINDS, OPERATOR_TYPES, PRECISIONS, Area, Dataset, Place
 
 __all__ = ["ImportReport", "ImportFailed", "Plan", "Change", "import_places", "import_areas", "import_population",
-           "plan_places", "plan_areas", "plan_population", "plan_import", "run_import", "default_source"]
+           "plan_places", "plan_areas", "plan_population", "plan_import", "run_import"]
 
 FINE_LEVELS = ("街区", "町丁目")
 Progress = Callable[[int, int], None]
-default_source = registry.default_source
 
 
 # ----------------------------------------------------------------------------- running
@@ -499,7 +498,6 @@ def _geocode_records(session: Session, records: list[PlaceRecord], values: list[
 # ----------------------------------------------------------------------------- places: writing
 
 _BATCH = 5000
-_JSON_COLS = frozenset(("extra", "schedule"))
 
 
 def _json_text(v) -> str | None:

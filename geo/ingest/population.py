@@ -61,7 +61,7 @@ READERS = [
            order=10),
     Reader("small-area-boundaries", "population", detect=lambda s: not _is_table(s),
            read=lambda path, **o: read_small_areas(path, **o), order=20),
-    Reader("small-area-boundaries", "areas", detect=_boundaries_for_areas, read=_read_boundaries_as_areas, order=10),
+    Reader("town-block-boundaries", "areas", detect=_boundaries_for_areas, read=_read_boundaries_as_areas, order=10),
 ]
 
 
