@@ -1,8 +1,8 @@
 """The reader registry: which reader reads a file, and what format its columns are. No Flask.
 
-Like the layer registry (layers/): every reader module in geo.ingest declares what it reads
-in module-level lists, and this module collects them; adding a file format = adding a
-declaration next to its reader.
+Like the layer registry (layers/): every module in geo.ingest may declare what it reads in
+module-level lists, and this module collects them from all of them; adding a file format =
+adding a module (or a declaration next to an existing reader).
 
 - ``READERS = [Reader(...)]``: a kind (places / areas / population / gazetteer) and a
   `detect(sniff)` on the file name and its first bytes. `reader_for(kind, path)` chooses;
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import pkgutil
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -26,7 +27,6 @@ __all__ = ["Sniff", "Columns", "Reader", "Format", "NotThisFormat", "sniff", "re
            "reader_for", "read", "format_for", "default_source", "KINDS"]
 
 KINDS = ("places", "areas", "population", "gazetteer")
-_MODULES = ("geo.ingest.places", "geo.ingest.areas", "geo.ingest.population", "geo.ingest.gazetteer")
 
 
 class NotThisFormat(ValueError):
@@ -82,8 +82,10 @@ class Format:
 def _declared() -> tuple[tuple[Reader, ...], tuple[Format, ...]]:
     rs: list[Reader] = []
     fs: list[Format] = []
-    for name in _MODULES:
-        module = importlib.import_module(name)
+    import geo.ingest as package
+
+    for info in pkgutil.iter_modules(package.__path__):  # every module of geo.ingest: no list to keep in sync
+        module = importlib.import_module(f"geo.ingest.{info.name}")
         rs.extend(getattr(module, "READERS", ()))
         fs.extend(getattr(module, "FORMATS", ()))
     names = [f.name for f in fs]
