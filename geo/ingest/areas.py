@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import unicodedata
 import zipfile
 from pathlib import Path
 

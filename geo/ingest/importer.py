@@ -40,7 +40,7 @@ from geo.ingest.plan import Change, OnChange, Plan, apply_plan
 from geo.ingest.records import PlaceRecord, ReadResult, Rejection, reason_text
 from geo.ingest.run import ImportFailed, ImportReport, new_report, recorded_run, _clean_json
 from geo.ingest.store import diff, get_or_create_dataset, same
-from geo.storage.models import AREA_KINDS, OPERATOR_TYPES, PRECISIONS, Area, Dataset, Place
+from geo.storage.models import AREA_KINDS, OPERATOR_TYPES, PRECISIONS, Dataset, Place
 
 __all__ = ["ImportReport", "ImportFailed", "Plan", "Change", "import_places", "import_areas", "import_population",
            "plan_places", "plan_areas", "plan_population", "plan_import", "run_import"]
