@@ -97,3 +97,63 @@ def text(key: str, lang: str | None = "ja", **params) -> str:
         return key
     template = entry[_lang_index(lang)] or entry[0]
     return template.format(**params) if params else template
+
+
+# ----------------------------------------------------------------------------- imports (geo.ingest)
+# Reason codes of rejected rows and per-row notes of an import. Parameters in str.format style.
+_INGEST: Table = {
+    # a row of a file cannot be read at all
+    "unreadable_csv_row": ("CSV として読めない行です ({error})", "unreadable CSV row ({error})"),
+    "unterminated_quote": ("引用符 (\") が閉じられていません。ファイルが途中で切れている可能性があります",
+                           "unterminated quoted cell; the file may be truncated"),
+    "too_many_cells": ("列の数が見出し ({header} 列) より多い ({cells} 列)",
+                       "more cells than header columns ({cells} cells, {header} columns)"),
+    "cell_too_long": ("セルが長すぎます（{limit:,} 文字超）: {columns}",
+                      "cell longer than {limit:,} characters: {columns}"),
+    # required values
+    "no_name": ("名称がありません", "no name"),
+    "no_id_supplement": ("ID がありません（追加データは ID で元データに結合します）",
+                         "no ID; supplement rows are merged by ID"),
+    "no_key_code": ("KEY_CODE がありません", "no KEY_CODE"),
+    "key_code_not_numeric": ("KEY_CODE が数字ではありません: {value!r}", "KEY_CODE not numeric: {value!r}"),
+    "non_numeric_cells": ("数値ではないセルがあります: {columns}", "non-numeric cells: {columns}"),
+    # coordinates and geometry
+    "coordinates_not_numbers": ("緯度・経度が数値ではありません: {lat!r}, {lon!r}",
+                                "latitude/longitude not a number: {lat!r}, {lon!r}"),
+    "coordinates_zero": ("緯度・経度が (0, 0) です", "coordinates are 0,0"),
+    "coordinates_swapped": ("緯度と経度が入れ替わっています", "latitude and longitude swapped"),
+    "coordinates_outside_japan": ("座標が日本の範囲外です: 緯度 {lat}, 経度 {lon}",
+                                  "coordinates outside Japan: latitude {lat}, longitude {lon}"),
+    "empty_geometry": ("ジオメトリが空です", "empty geometry"),
+    "geometry_unrepairable": ("ジオメトリを修復できません ({detail})",
+                              "invalid geometry could not be repaired to a polygon ({detail})"),
+    "not_polygon": ("ポリゴンではありません ({detail})", "not a polygon ({detail})"),
+    "empty_or_not_polygon": ("ジオメトリが空か、ポリゴンではありません", "empty or non-polygon geometry"),
+    # values the database would refuse, duplicates, links to other data
+    "capacity_out_of_range": ("定員が範囲外です: {value}", "capacity out of range: {value}"),
+    "unknown_precision": ("位置精度が不正です: {value!r}", "unknown precision: {value!r}"),
+    "duplicate_id": ("ID {id} が {first} 行目と重複しています", "ID {id} duplicates line {first}"),
+    "duplicate_name_address": ("名称と住所が {first} 行目と重複しています",
+                               "name and address duplicate line {first}"),
+    "supplement_id_unknown": ("ID {id} の場所が「{dataset}」にありません",
+                              "no place with ID {id} in dataset {dataset}"),
+    "population_area_unknown": ("KEY_CODE {code} の町丁・字の区域がありません。先に境界データを取り込んでください",
+                                "no town_block area with KEY_CODE {code}; import the boundaries first"),
+    # places kept without a point (listed for a coordinator)
+    "no_point_no_address": ("座標も住所もありません", "no coordinates and no address"),
+    "no_point_not_geocoded": ("住所から位置を推定できません", "address could not be geocoded"),
+    "no_point_use_geocode": ("座標がありません。--geocode で住所から推定できます",
+                             "no coordinates; use --geocode to place it from the address"),
+    "no_point_municipality_only": ("市区町村までしか特定できないため位置なしにしました: {matched}",
+                                   "matched only the municipality; kept without a point: {matched}"),
+    "geocode_no_match": ("照合できません", "no match"),
+    "geocode_coarse": ("町丁目より粗い位置です", "coarser than 町丁目"),
+    # the plan's fates (upload → dry run → apply pages, reports)
+    "fate_new": ("新規", "New"),
+    "fate_update": ("更新", "Updated"),
+    "fate_unchanged": ("変更なし", "Unchanged"),
+    "fate_rejected": ("不採用", "Rejected"),
+    "fate_close": ("終了", "Closed"),
+    "fate_missing": ("今回なし", "Not in this file"),
+}
+MESSAGES.update(_INGEST)

@@ -149,11 +149,11 @@ def import_population_cmd(file, year, dry_run, licence, attribution, dataset_nam
 @import_group.command("gazetteer", help="住所データ（位置参照情報 CSV / Geolonia JSON）を登録 (load a gazetteer for offline geocoding)")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 def import_gazetteer_cmd(files: tuple[str, ...]) -> None:
+    from geo.ingest.gazetteer import import_gazetteer_file
     from geo.storage.db import session_scope
-    from geo.geocoding.gazetteer import import_gazetteer
 
     ensure_database()
     for path in files:
         with session_scope() as session:
-            ds, n = import_gazetteer(session, path)
+            ds, n = import_gazetteer_file(session, path)
             click.echo(f"{path}: {n} 件 ({ds.format}, {ds.municipality_code})")

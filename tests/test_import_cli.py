@@ -151,3 +151,19 @@ def test_imports_pages_show_runs_rejections_and_flags_escaped(cli, empty_db_url,
     assert "失敗（書き込みなし）" in page and "ファイルが空です" in page
     detail = client.get("/imports/2").get_data(as_text=True)
     assert "ファイルが空です" in detail
+
+
+def test_import_page_words_reason_codes_per_language_and_keeps_old_free_text(cli, empty_db_url, session_for, tmp_path):
+    f = tmp_path / "list.csv"
+    f.write_text("名称,住所,緯度,経度\nA,高松市,0,0\nB,高松市,34.34,134.04\n", encoding="utf-8")
+    assert cli("places", f, "--layer", "salons").exit_code == 0
+    s = session_for(empty_db_url)
+    run_id = s.scalar(select(ImportRun.id))
+    # a row recorded before reasons had codes (free text only) stays readable
+    s.add(RejectedRow(import_run_id=run_id, line=9, reason="昔の理由 (an old reason)", raw="x"))
+    s.commit()
+    client = make_app(empty_db_url).test_client()
+    ja = client.get(f"/imports/{run_id}?lang=ja").get_data(as_text=True)
+    assert "緯度・経度が (0, 0) です<" in ja and "昔の理由 (an old reason)" in ja
+    en = client.get(f"/imports/{run_id}?lang=en").get_data(as_text=True)
+    assert "coordinates are 0,0<" in en and "緯度・経度が (0, 0)" not in en and "昔の理由 (an old reason)" in en

@@ -26,7 +26,7 @@ def test_upgrade_downgrade_upgrade(cluster):
     assert migrate.current(url) is None
 
     migrate.upgrade(url)
-    assert migrate.current(url) == "0001"
+    assert migrate.current(url) == "0002"
     tables, gist, trig = _inspect(url)
     assert tables == TABLES
     # a GiST index on every geometry column

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, render_template
 from sqlalchemy import select
 
 from geo.storage.models import Dataset, ImportRun
+from geo.vocab import text as vocab_text
 from geo.places.schedule import format_date_ja
 from web import db_session
 from web.i18n import current_lang, t
@@ -60,6 +61,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "more": {"ja": "ほか {n} 件", "en": "{n} more"},
     "back": {"ja": "取り込み履歴へ戻る", "en": "Back to imports"},
     "closed": {"ja": "終了", "en": "Closed"},
+    "notes": {"ja": "行ごとの記録", "en": "Row notes"},
 }
 
 
@@ -75,9 +77,22 @@ def when(ts) -> str:
     return f"{format_date_ja(ts.date())} {ts.strftime('%H:%M')}"
 
 
+def reason(entry) -> str:
+    """A rejected row's (or a report entry's) reason in the page's language, from its code and
+    parameters (geo.vocab); rows recorded before reasons had codes show their stored text."""
+    get = entry.get if isinstance(entry, dict) else (lambda k: getattr(entry, k, None))
+    code = get("code")
+    if not code:
+        return get("reason") or ""
+    try:
+        return vocab_text(code, current_lang(), **(get("params") or {}))
+    except (KeyError, IndexError, ValueError):  # parameters that no longer fit the text: the stored one
+        return get("reason") or code
+
+
 @bp.app_context_processor
 def _inject():
-    return {"tx": tx, "when": when}
+    return {"tx": tx, "when": when, "reason": reason}
 
 
 @bp.get("/imports")

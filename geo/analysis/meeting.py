@@ -3,8 +3,7 @@
 No Flask here. Counting places per area uses the true point internally (an aggregate);
 everything that leaves this module about a single place goes through geo.places.privacy.
 
-Coverage classes come from geo.analysis.coverage (another module); when it is not installed yet,
-the profile says so (`coverage` is None) instead of inventing a class.
+Coverage classes come from geo.analysis.coverage.
 """
 from __future__ import annotations
 
@@ -16,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import layers
+from geo.analysis import coverage
 from geo.places import queries
 from geo.storage.models import Area, Place, Population
 from geo.places.privacy import public_place
@@ -25,7 +25,6 @@ BAND_NAMES = tuple(name for name, _lo, _hi in BANDS)
 ALL_SLOTS = tuple((wd, band) for wd in range(7) for band in BAND_NAMES)
 BAND_LABELS = {"ja": {"morning": "午前", "afternoon": "午後", "evening": "夜"},
                "en": {"morning": "morning", "afternoon": "afternoon", "evening": "evening"}}
-KLASS_EN = {"空白": "none", "手薄": "thin", "充足": "covered"}
 # Shapes per place layer, so that layers differ by shape and glyph, not colour alone.
 SHAPES = ("circle", "square", "diamond", "triangle", "hexagon")
 
@@ -49,15 +48,6 @@ def place_layer_ids(wanted: list[str] | None = None) -> list[str]:
     if not wanted:
         return ids
     return [i for i in ids if i in wanted]
-
-
-def coverage_module():
-    """geo.analysis.coverage when it exists (written by another developer), else None."""
-    try:
-        from geo.analysis import coverage
-    except ImportError:
-        return None
-    return coverage if hasattr(coverage, "compute_coverage") else None
 
 
 # --------------------------------------------------------------------------- places
@@ -166,23 +156,18 @@ def ageing_rate(pop: dict) -> float | None:
 
 # --------------------------------------------------------------------------- coverage
 def coverage_by_area(session: Session, kind: str, layer_id: str, on_date: dt.date | None = None,
-                     municipality_code: str | None = None) -> dict[int, object] | None:
-    """area id -> AreaCoverage from geo.analysis.coverage, or None while that module is missing."""
-    cov = coverage_module()
-    if cov is None:
-        return None
-    rows = cov.compute_coverage(session, kind, layer_id, on_date=on_date, municipality_code=municipality_code)
+                     municipality_code: str | None = None) -> dict[int, coverage.AreaCoverage]:
+    """area id -> AreaCoverage from geo.analysis.coverage."""
+    rows = coverage.compute_coverage(session, kind, layer_id, on_date=on_date, municipality_code=municipality_code)
     return {r.area_id: r for r in rows}
 
 
 def coverage_classes(session: Session, kind: str, layer_ids: list[str], on_date: dt.date,
-                     municipality_code: str | None = None) -> dict[str, dict[int, str]] | None:
-    """layer id -> {area id -> klass}; None while geo.analysis.coverage is missing."""
-    if coverage_module() is None:
-        return None
+                     municipality_code: str | None = None) -> dict[str, dict[int, str]]:
+    """layer id -> {area id -> klass}."""
     out = {}
     for layer_id in layer_ids:
-        rows = coverage_by_area(session, kind, layer_id, on_date, municipality_code) or {}
+        rows = coverage_by_area(session, kind, layer_id, on_date, municipality_code)
         out[layer_id] = {aid: r.klass for aid, r in rows.items()}
     return out
 
@@ -236,7 +221,6 @@ def area_profile(session: Session, area: Area, on_date: dt.date, layer_ids: list
     where = area_of_places(session, area.kind, [p.id for p in places])
     inside = [p for p in places if where.get(p.id) == area.id]
     pop = population_of(session, area)
-    cov_available = coverage_module() is not None
     layer_rows = []
     slots: set[tuple[int, str]] = set()
     unknown = 0
@@ -248,18 +232,15 @@ def area_profile(session: Session, area: Area, on_date: dt.date, layer_ids: list
                "places": [public_place(p) for p in mine],
                "klass": None, "klass_en": None, "per_1000": None, "covered_share": None,
                "target_label_ja": layer.target_label_ja}
-        if cov_available:
-            cov = (coverage_by_area(session, area.kind, lid, on_date) or {}).get(area.id)
-            if cov is not None:
-                row.update(klass=cov.klass, klass_en=getattr(cov, "klass_en", KLASS_EN.get(cov.klass)),
-                           per_1000=cov.per_1000, covered_share=cov.covered_share)
-                if pop.get("basis") != "area":
-                    tp = getattr(cov, "total_population", None)
-                    old = getattr(cov, "population_65_over", None)
-                    if tp is not None:
-                        pop = {"total": int(round(tp)),
-                               "age_65_over": int(round(old)) if old is not None else None,
-                               "year": pop.get("year"), "basis": "coverage"}
+        cov = coverage_by_area(session, area.kind, lid, on_date).get(area.id)
+        if cov is not None:
+            row.update(klass=cov.klass, klass_en=cov.klass_en, per_1000=cov.per_1000,
+                       covered_share=cov.covered_share)
+            if pop.get("basis") != "area" and cov.total_population is not None:
+                old = cov.population_65_over
+                pop = {"total": int(round(cov.total_population)),
+                       "age_65_over": int(round(old)) if old is not None else None,
+                       "year": pop.get("year"), "basis": "coverage"}
         layer_rows.append(row)
         for p in mine:
             b = open_bands(p.schedule)
@@ -271,7 +252,7 @@ def area_profile(session: Session, area: Area, on_date: dt.date, layer_ids: list
     return Profile(area_id=area.id, kind=area.kind, code=area.code, name=area.name, population=pop,
                    ageing_rate=ageing_rate(pop), layers=layer_rows, open_slots=open_slots,
                    missing_slots=missing, unknown_time_places=unknown,
-                   coverage_available=cov_available, on_date=on_date)
+                   coverage_available=True, on_date=on_date)
 
 
 def slots_text(slots: list[tuple[int, str]], lang: str = "ja") -> list[str]:
@@ -334,17 +315,15 @@ def compare(session: Session, then: dt.date, now: dt.date, kind: str, layer_ids:
     for i in after:
         if where.get(i) in counts:
             counts[where[i]]["now"] += 1
-    changes = None
-    if coverage_module() is not None:
-        changes = []
-        c_then = coverage_classes(session, kind, layer_ids, then)
-        c_now = coverage_classes(session, kind, layer_ids, now)
-        for lid in layer_ids:
-            for aid in sorted(names, key=lambda a: names[a]):
-                k0, k1 = c_then[lid].get(aid), c_now[lid].get(aid)
-                changes.append({"area_id": aid, "area_name": names[aid], "layer": lid,
-                                "layer_name": layers.get(lid).name(lang), "then": k0, "now": k1,
-                                "changed": k0 != k1})
+    changes = []
+    c_then = coverage_classes(session, kind, layer_ids, then)
+    c_now = coverage_classes(session, kind, layer_ids, now)
+    for lid in layer_ids:
+        for aid in sorted(names, key=lambda a: names[a]):
+            k0, k1 = c_then[lid].get(aid), c_now[lid].get(aid)
+            changes.append({"area_id": aid, "area_name": names[aid], "layer": lid,
+                            "layer_name": layers.get(lid).name(lang), "then": k0, "now": k1,
+                            "changed": k0 != k1})
     return Comparison(then=then, now=now, new=new, closed=closed, unchanged=same,
                       class_changes=changes, counts=counts)
 

@@ -22,13 +22,13 @@ from __future__ import annotations
 import math
 import os
 import re
-import unicodedata
 import zipfile
 from pathlib import Path
 
+from geo.ingest.headers import place_columns
 from geo.ingest.records import AreaRecord, ReadResult, Rejection
-
-from .text import normalize_municipality_code
+from geo.ingest.registry import Columns, Format, Reader, format_for
+from geo.ingest.text import normalize_municipality_code
 
 __all__ = ["read_areas", "read_vector", "to_multipolygon"]
 
@@ -197,42 +197,66 @@ def _clean(v):
     return v
 
 
-def _k(c: str) -> str:
-    return re.sub(r"[\s_\-]", "", unicodedata.normalize("NFKC", str(c)).lower())
+AREA_FIELDS = frozenset({"municipality_code", "operator", "school_code", "name", "address", "source_id"})
 
 
-_RENAMED = {
-    "municipality_code": ["行政区域コード", "市区町村コード", "団体コード", "citycode", "municipalitycode", "n03007"],
-    "operator": ["設置主体", "設置者", "operator"],
-    "school_code": ["学校コード", "schoolcode"],
-    "name": ["名称", "学校名", "name", "区域名", "地区名", "学区名", "校区名", "名前", "sname", "title"],
-    "address": ["所在地", "住所", "address"],
-    "code": ["code", "コード", "区域コード", "id", "keycode"],
-}
+def _ksj(columns: Columns) -> tuple[str, str] | None:
+    """(prefix A27/A32, 'old'|'v3') of a 国土数値情報 school-district table."""
+    cols = set(columns.header)
+    for pre in ("A27", "A32"):
+        if f"{pre}_007" in cols and f"{pre}_005" in cols:
+            return pre, "old"
+        if f"{pre}_004" in cols:
+            return pre, "v3"
+    return None
+
+
+def _ksj_is(pre: str, schema: str):
+    return lambda c: _ksj(c) == (pre, schema)
+
+
+def _is_renamed(c: Columns) -> bool:
+    f = c.fields
+    return "name" in f and ("school_code" in f or {"municipality_code", "operator"} <= f)
+
+
+def _ksj_source(kind=None, **_):
+    what = {"elementary": "小学校区データ", "junior_high": "中学校区データ"}.get(kind or "", "小学校区データ・中学校区データ")
+    return "国土数値情報利用約款", f"「国土数値情報（{what}）」（国土交通省）を加工して作成"
+
+
+FORMATS = [
+    *(Format(f"ksj-{pre.lower()}-{schema}", "areas", _ksj_is(pre, schema), _ksj_source)
+      for pre in ("A27", "A32") for schema in ("old", "v3")),
+    Format("ksj-renamed", "areas", _is_renamed, _ksj_source),
+]
+
+
+def _read_areas(path, *, kind=None, **options) -> ReadResult:
+    return read_areas(path, kind, **options)
+
+
+READERS = [Reader("vector-areas", "areas", detect=lambda s: True, read=_read_areas, order=90)]
 
 
 def _schema(columns: list[str]) -> tuple[str, dict[str, str], str | None]:
     """-> (format, {role: column}, ksj prefix A27/A32 or None)."""
-    cols = set(columns)
-    for pre in ("A27", "A32"):
-        if f"{pre}_007" in cols and f"{pre}_005" in cols:
-            return (f"ksj-{pre.lower()}-old",
-                    {"municipality_code": f"{pre}_005", "operator": f"{pre}_006", "name": f"{pre}_007",
-                     "address": f"{pre}_008" if f"{pre}_008" in cols else None}, pre)
-        if f"{pre}_004" in cols:
-            return (f"ksj-{pre.lower()}-v3",
-                    {"municipality_code": f"{pre}_001", "operator": f"{pre}_002", "school_code": f"{pre}_003",
-                     "name": f"{pre}_004", "address": f"{pre}_005"}, pre)
-    roles: dict[str, str] = {}
-    by_key = {_k(c): c for c in columns if c != "geometry"}
-    for role, aliases in _RENAMED.items():
-        for a in aliases:
-            if _k(a) in by_key:
-                roles[role] = by_key[_k(a)]
-                break
-    if "name" in roles and ("school_code" in roles or ("municipality_code" in roles and "operator" in roles)):
-        return "ksj-renamed", roles, None
-    return "generic", roles, None
+    ksj = _ksj(Columns(tuple(columns)))
+    if ksj is not None:
+        pre, schema = ksj
+        cols = set(columns)
+        if schema == "old":
+            roles = {"municipality_code": f"{pre}_005", "operator": f"{pre}_006", "name": f"{pre}_007",
+                     "address": f"{pre}_008" if f"{pre}_008" in cols else None}
+        else:
+            roles = {"municipality_code": f"{pre}_001", "operator": f"{pre}_002", "school_code": f"{pre}_003",
+                     "name": f"{pre}_004", "address": f"{pre}_005"}
+        return f"ksj-{pre.lower()}-{schema}", roles, pre
+    placed = place_columns([c for c in columns], AREA_FIELDS)
+    roles = {("code" if f == "source_id" else f): columns[i] for i, f in placed.items() if columns[i] != "geometry"}
+    fields = frozenset("source_id" if r == "code" else r for r in roles)
+    fmt = format_for("areas", Columns(tuple(columns), fields), default="generic")
+    return fmt, roles, None
 
 
 def _kind_from_names(names: list[str]) -> str | None:
@@ -314,17 +338,15 @@ def read_areas(path, kind: str | None = None, *, municipality_code=None, layer: 
         name = props.get(roles["name"])
         name = str(name).strip() if name is not None else ""
         if not name:
-            result.rejections.append(Rejection(idx, "名称がありません (no name)", raw))
+            result.rejections.append(Rejection(idx, "no_name", {}, raw))
             continue
         mp, repaired, reason = to_multipolygon(geom)
         if mp is None:
             if reason == "empty":
-                msg = "ジオメトリが空です (empty geometry)"
-            elif repaired:
-                msg = f"ジオメトリを修復できません ({reason}) (invalid geometry could not be repaired to a polygon)"
+                rej = Rejection(idx, "empty_geometry", {}, raw)
             else:
-                msg = f"ポリゴンではありません ({reason}) (not a polygon)"
-            result.rejections.append(Rejection(idx, msg, raw))
+                rej = Rejection(idx, "geometry_unrepairable" if repaired else "not_polygon", {"detail": reason}, raw)
+            result.rejections.append(rej)
             continue
         if repaired:
             result.warnings.append(f"地物 {idx}（{name}）: 不正なジオメトリを make_valid で修復しました: {reason} "

@@ -1,6 +1,6 @@
 """Read place lists (CSV) into PlaceRecord + Rejection. Touches no database.
 
-Layouts recognised from the header row:
+Layouts recognised from the header row (declared in FORMATS below, chosen by geo.ingest.registry):
 
 - ``jp-standard-kodomo-shokudo``: デジタル庁 自治体標準オープンデータセット 子ども食堂一覧
   (49 columns; 坂井市 names the first ones 'NO,都道府県コード又は市区町村コード').
@@ -11,12 +11,16 @@ Layouts recognised from the header row:
   files with ``supplement=True``.
 - ``jp-standard``: other standard lists with 名称/住所/緯度/経度 (公共施設一覧, 介護サービス事業所一覧 ...).
 - ``takamatsu``: 高松市's own layout '#property,latitude,longitude,name,address,telephoneNumber,...'.
-- ``generic``: any CSV whose columns can be placed by alias (name/名称/施設名, lat/lon/latitude/
-  longitude/緯度/経度/x/y, address/住所/所在地 ...).
+- ``generic``: any CSV whose columns can be placed by alias (geo.ingest.headers: name/名称/施設名,
+  lat/lon/latitude/longitude/緯度/経度/x/y, address/住所/所在地 ...).
 
 ``mapping`` ({'source column': 'field'}, from --map column=field) wins over detection.
 Columns that are not placed on a field are kept verbatim in ``PlaceRecord.extra``
 (e.g. 方書, 名称_カナ is a field, 開催頻度 is kept in extra and also given to the schedule parser).
+
+Reading is a row of small steps: decode → split rows → choose the header → place the columns →
+name the layout → check the required columns → per row: screen the row, collect its cells,
+then name, coordinates, municipality, schedule, fees, the rest → PlaceRecord or Rejection.
 """
 from __future__ import annotations
 
@@ -27,27 +31,25 @@ import math
 import os
 import re
 import unicodedata
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from geo.ingest.headers import FEE_PREFIX, header_key, place_columns
 from geo.ingest.records import PlaceRecord, ReadResult, Rejection
-
-from .text import (
-    decode_bytes,
-    is_formula_like,
-    normalize_cell,
-    parse_int,
-)
-from .text import normalize_municipality_code as _normalize_municipality_code
+from geo.ingest.registry import Columns, Format, Reader, format_for
+from geo.ingest.text import decode_bytes, is_formula_like, normalize_cell, parse_int
+from geo.ingest.text import normalize_municipality_code as _normalize_municipality_code
 
 normalize_municipality_code = functools.lru_cache(maxsize=1024)(_normalize_municipality_code)
 
-__all__ = ["read_places_csv", "PLACE_FIELDS", "KODOMO_SHOKUDO_TARGET_GROUPS"]
+__all__ = ["read_places_csv", "PLACE_FIELDS", "KODOMO_SHOKUDO_TARGET_GROUPS", "parse_target_groups",
+           "READERS", "FORMATS"]
 
 MAX_CELL = 2000
 KODOMO_SHOKUDO_TARGET_GROUPS = ["こども", "子育て世帯"]
 
 # Fields a column can be mapped to: PlaceRecord fields plus parts that are combined.
-PLACE_FIELDS = {
+PLACE_FIELDS = frozenset({
     "name", "source_id", "name_kana", "address", "lat", "lon", "municipality_code",
     "operator", "operator_type", "phone", "email", "url", "school_district", "note",
     "schedule_text", "fees", "capacity", "reservation", "precision", "target_groups",
@@ -58,57 +60,58 @@ PLACE_FIELDS = {
     "fee_note", "reservation_note",
     # keep in extra (explicitly), or drop
     "extra", "ignore",
-}
+})
 _VERBATIM_FIELDS = {"schedule_text", "schedule_weekdays", "schedule_dates", "schedule_time", "schedule_note",
                     "schedule_start", "schedule_end", "note"}
-_FEE_PREFIX = "fee:"
-_FORMULA_FIRST = frozenset(" \u3000\t\r=+-@＝＋－＠")  # internal field for 参加費_幼児 etc.: 'fee:幼児'
+_FORMULA_FIRST = frozenset(" \u3000\t\r=+-@＝＋－＠")
 
 
-def _key(h: str) -> str:
-    """Normalised header for alias matching."""
-    t = unicodedata.normalize("NFKC", h or "").replace("\ufeff", "").strip().lower()
-    return re.sub(r"[\s_\-・()（）#]", "", t)
-
-
-_ALIASES: dict[str, list[str]] = {
-    "name": ["名称", "name", "施設名", "施設名称", "事業所名", "事業所名称", "名前", "サロン名",
-             "食堂名", "団体名称", "title", "facilityname", "場所名", "拠点名"],
-    "name_kana": ["名称カナ", "名称かな", "ふりがな", "フリガナ", "施設名カナ", "namekana", "kana", "カナ"],
-    "source_id": ["id", "no", "no.", "番号", "property", "施設id", "施設番号", "事業所番号", "管理番号"],
-    "municipality_code": ["全国地方公共団体コード", "都道府県コード又は市区町村コード", "地方公共団体コード",
-                          "市区町村コード", "団体コード", "municipalitycode", "行政区域コード"],
-    "address": ["住所", "所在地", "address", "所在地連結表記", "施設住所", "住所所在地", "所在地住所"],
-    "lat": ["緯度", "lat", "latitude", "y", "ido", "北緯", "緯度10進"],
-    "lon": ["経度", "lon", "lng", "long", "longitude", "x", "keido", "東経", "経度10進"],
-    "phone": ["電話番号1", "電話番号", "電話", "tel", "telephone", "telephonenumber", "phone", "連絡先電話番号"],
-    "email": ["メールアドレス1", "メールアドレス", "email", "mail", "メール"],
-    "url": ["url", "ホームページ", "ホームページurl", "website", "referenceobject", "ウェブサイト", "hp"],
-    "operator": ["運営団体名", "運営団体", "運営主体", "運営者", "設置者", "事業者名", "法人名", "法人の名称",
-                 "運営法人名", "運営法人", "法人名称",
-                 "operator"],
-    "school_district": ["学区", "小学校区", "校区", "通学区域", "schooldistrict"],
-    "note": ["備考", "note", "notes", "remarks"],
-    "capacity": ["定員", "capacity", "定員数"],
-    "schedule_text": ["開催日時", "schedule", "開催日程", "活動日時", "日時"],
-    "schedule_frequency": ["開催頻度"],
-    "schedule_weekdays": ["開催曜日", "availabledate", "曜日", "利用可能曜日", "開館日", "活動曜日"],
-    "schedule_dates": ["開催日"],
-    "schedule_start": ["開催開始時間", "starttime", "開始時間", "開始時刻", "開館時間"],
-    "schedule_end": ["開催終了時間", "endtime", "終了時間", "終了時刻", "閉館時間"],
-    "schedule_time": ["normaltime", "利用時間", "開催時間"],
-    "schedule_note": ["開催日時特記事項", "availabledatenote", "利用可能日時特記事項"],
-    "fees": ["参加費", "利用料", "利用料金", "料金", "fee", "fees", "price", "normalprice"],
-    "fee_note": ["参加費特記事項", "料金特記事項"],
-    "reservation": ["予約方法", "予約", "reservation", "申込方法"],
-    "reservation_note": ["予約特記事項", "申込特記事項"],
-    "precision": ["位置精度", "位置の精度", "公開精度", "位置の公開", "precision"],
-    "target_groups": ["対象者", "対象", "利用対象", "targetgroups", "target"],
-}
-_ALIAS_INDEX = {_key(a): f for f, names in _ALIASES.items() for a in names}
+# ----------------------------------------------------------------------------- layouts (registry)
 
 _SUPPLEMENT_MARKERS = {"開催開始時間", "参加費_幼児", "予約方法", "定員", "学区", "開催頻度"}
+_STD_CODE = {"全国地方公共団体コード", "都道府県コード又は市区町村コード"}
 
+
+def _is_takamatsu(c: Columns) -> bool:
+    return "property" in c.keys and {"latitude", "longitude", "name"} <= c.keys
+
+
+def _is_supplement(c: Columns) -> bool:
+    hs = c.stripped
+    return ("name" not in c.fields and "ID" in hs and "住所" in hs and len(hs & _SUPPLEMENT_MARKERS) >= 2) \
+        or bool(c.hints.get("supplement"))
+
+
+def _is_standard(c: Columns) -> bool:
+    return bool(c.stripped & _STD_CODE) and "名称" in c.stripped
+
+
+def _is_standard_kodomo(c: Columns) -> bool:
+    return _is_standard(c) and bool(c.stripped & {"開催頻度", "参加費_幼児", "フードパントリー実施"})
+
+
+def _standard_source(municipality_name=None, title=None, **_):
+    return "CC BY 4.0", f"{municipality_name or '各市区町村'}オープンデータ（{title or '子ども食堂一覧'}）"
+
+
+FORMATS = [
+    Format("jp-standard-supplement", "places", _is_supplement, _standard_source),
+    Format("takamatsu", "places", _is_takamatsu, lambda **_: ("CC BY 4.0", "高松市オープンデータ（CC BY 4.0）")),
+    Format("jp-standard-kodomo-shokudo", "places", _is_standard_kodomo, _standard_source),
+    Format("jp-standard", "places", _is_standard, _standard_source),
+    Format("generic", "places"),
+]
+def _read_places(path, **options) -> ReadResult:
+    return read_places_csv(path, **options)
+
+
+READERS = [
+    # any text file: the layout is named from its header (FORMATS); read_places_csv explains what it cannot read
+    Reader("places-csv", "places", detect=lambda s: True, read=_read_places),
+]
+
+
+# ----------------------------------------------------------------------------- file level steps
 
 def _read_input(path_or_bytes) -> tuple[bytes, str]:
     if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
@@ -124,87 +127,58 @@ def _read_input(path_or_bytes) -> tuple[bytes, str]:
     return p.read_bytes(), str(p)
 
 
-def _cut(s: str, n: int = 500) -> str:
-    return s if len(s) <= n else s[:n]
+def _decode(data: bytes, label: str) -> tuple[str, str]:
+    if not data.strip():
+        raise ValueError(f"ファイルが空です: {label} (file is empty)")
+    text, encoding = decode_bytes(data)
+    if not text.strip():
+        raise ValueError(f"ファイルが空です: {label} (file is empty)")
+    return text, encoding
 
 
-def _raw_line(row: list[str]) -> str:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="").writerow([c if len(c) <= 200 else c[:200] + "…" for c in row])
-    return _cut(out.getvalue())
+def _delimiter(text: str) -> str:
+    first_line = text.split("\n", 1)[0]
+    return "\t" if ("\t" in first_line and "," not in first_line) else ","
 
 
-def _detect_columns(header: list[str]) -> dict[int, str]:
-    """Column index -> field by alias. First column wins when two match the same field."""
-    found: dict[int, str] = {}
-    used: set[str] = set()
-    for i, h in enumerate(header):
-        k = _key(h)
-        if not k:
-            continue
-        field = _ALIAS_INDEX.get(k)
-        if field is None and h.strip().startswith("参加費") and "_" in h:
-            band = h.strip().split("_", 1)[1].strip()
-            if band and "特記" not in band:
-                field = _FEE_PREFIX + band
-        if field is None:
-            continue
-        if field in used and not field.startswith(_FEE_PREFIX):
-            continue  # e.g. 電話番号2 never reaches here; a second 'name' column stays in extra
-        found[i] = field
-        used.add(field)
-    return found
+def _split_rows(text: str, delimiter: str, result: ReadResult) -> list[tuple[int, list[str]]]:
+    """(first physical line, cells) of every row; a row csv cannot read ends the file as one rejection."""
+    if csv.field_size_limit() < 10_000_000:
+        csv.field_size_limit(10_000_000)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[tuple[int, list[str]]] = []
+    prev = 0
+    try:
+        for row in reader:
+            rows.append((prev + 1, row))
+            prev = reader.line_num
+    except csv.Error as e:  # e.g. NUL inside a field
+        result.rejections.append(Rejection(prev + 1, "unreadable_csv_row", {"error": str(e)}))
+    return rows
 
 
-def _detect_format(header: list[str], fields: set[str]) -> str:
-    hs = {h.strip() for h in header}
-    keys = {_key(h) for h in header}
-    std_code = "全国地方公共団体コード" in hs or "都道府県コード又は市区町村コード" in hs
-    if "property" in keys and {"latitude", "longitude", "name"} <= keys:
-        return "takamatsu"
-    if "name" not in fields and "ID" in hs and "住所" in hs and len(hs & _SUPPLEMENT_MARKERS) >= 2:
-        return "jp-standard-supplement"
-    if std_code and "名称" in hs:
-        if "開催頻度" in hs or "参加費_幼児" in hs or "フードパントリー実施" in hs:
-            return "jp-standard-kodomo-shokudo"
-        return "jp-standard"
-    return "generic"
-
-
-def _apply_mapping(header: list[str], detected: dict[int, str], mapping: dict[str, str]) -> dict[int, str]:
-    cols = dict(detected)
-    by_exact = {h.strip(): i for i, h in enumerate(header)}
-    by_key = {_key(h): i for i, h in enumerate(header)}
-    for col, field in mapping.items():
-        col_s = str(col).strip()
-        field = str(field).strip()
-        if field not in PLACE_FIELDS and not field.startswith(_FEE_PREFIX):
-            raise ValueError(
-                f"--map の項目名 {field!r} は使えません。使える項目: {', '.join(sorted(PLACE_FIELDS))} "
-                f"(unknown field {field!r} in mapping)")
-        i = by_exact.get(col_s, by_key.get(_key(col_s)))
-        if i is None:
-            raise ValueError(
-                f"--map の列 {col_s!r} がファイルにありません。見つかった列: {', '.join(h.strip() for h in header)} "
-                f"(mapped column {col_s!r} not in file; columns found: {', '.join(h.strip() for h in header)})")
-        # the mapped field is taken away from any auto-detected column
-        for j, f in list(cols.items()):
-            if f == field and j != i and field not in ("extra", "ignore"):
-                del cols[j]
-        cols[i] = field
-    return cols
+def _unterminated_line(text: str, rows, delimiter: str) -> int | None:
+    """The line of the last row when the file ends inside a quoted cell (a truncated download)."""
+    if text.count('"') % 2 == 0 or not rows:
+        return None
+    try:
+        for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as e:
+        if "unexpected end of data" in str(e):
+            return rows[-1][0]
+    return None
 
 
 def _choose_header(rows: list[tuple[int, list[str]]], mapping) -> int:
     """Index (into rows) of the header row: the first of the first 10 non-empty rows that has a
     recognisable name / ID / coordinate column (title rows above the header are skipped)."""
     for idx, (_, row) in enumerate(rows[:10]):
-        cells = [c for c in row if c.strip()]
-        if not cells:
+        if not any(c.strip() for c in row):
             continue
-        det = set(_detect_columns(row).values())
         if mapping and {str(c).strip() for c in mapping} & {x.strip() for x in row}:
             return idx
+        det = set(place_columns(row, PLACE_FIELDS).values())
         if "name" in det or ({"lat", "lon"} <= det) or ("source_id" in det and "address" in det):
             return idx
     for idx, (_, row) in enumerate(rows):
@@ -212,6 +186,49 @@ def _choose_header(rows: list[tuple[int, list[str]]], mapping) -> int:
             return idx
     return 0
 
+
+def _apply_mapping(header: list[str], detected: dict[int, str], mapping: dict[str, str]) -> dict[int, str]:
+    cols = dict(detected)
+    by_exact = {h.strip(): i for i, h in enumerate(header)}
+    by_key = {header_key(h): i for i, h in enumerate(header)}
+    for col, field_ in mapping.items():
+        col_s = str(col).strip()
+        field_ = str(field_).strip()
+        if field_ not in PLACE_FIELDS and not field_.startswith(FEE_PREFIX):
+            raise ValueError(
+                f"--map の項目名 {field_!r} は使えません。使える項目: {', '.join(sorted(PLACE_FIELDS))} "
+                f"(unknown field {field_!r} in mapping)")
+        i = by_exact.get(col_s, by_key.get(header_key(col_s)))
+        if i is None:
+            raise ValueError(
+                f"--map の列 {col_s!r} がファイルにありません。見つかった列: {', '.join(h.strip() for h in header)} "
+                f"(mapped column {col_s!r} not in file; columns found: {', '.join(h.strip() for h in header)})")
+        # the mapped field is taken away from any auto-detected column
+        for j, f in list(cols.items()):
+            if f == field_ and j != i and field_ not in ("extra", "ignore"):
+                del cols[j]
+        cols[i] = field_
+    return cols
+
+
+def _check_required(header: list[str], fields: set[str], supplement: bool) -> None:
+    missing = []
+    if not supplement and "name" not in fields:
+        missing.append("name (名称)")
+    if supplement and "source_id" not in fields:
+        missing.append("source_id (ID)")
+    if ("lat" in fields) != ("lon" in fields):
+        missing.append("lon (経度)" if "lat" in fields else "lat (緯度)")
+    if missing:
+        found = ", ".join(h.strip() for h in header if h.strip()) or "(なし)"
+        raise ValueError(
+            f"必要な列を特定できません: {', '.join(missing)}。見つかった列: {found}。"
+            f"--map 列名=項目名 で指定してください "
+            f"(could not place required field(s) {', '.join(m.split(' ')[0] for m in missing)}; "
+            f"columns found: {found}; use --map column=field)")
+
+
+# ----------------------------------------------------------------------------- value helpers
 
 @functools.lru_cache(maxsize=4096)
 def _fee_is_free(v: str | None) -> bool | None:
@@ -329,15 +346,6 @@ def parse_target_groups(v: str | None) -> list[str]:
     return [group for group, words in _TARGET_WORDS if any(w in t for w in words)]
 
 
-def _schedule_parser():
-    """geo.places.schedule.parse_schedule if that module exists (written separately); else None."""
-    try:
-        from geo.places.schedule import parse_schedule  # noqa: PLC0415 - optional, imported lazily
-    except ImportError:
-        return None
-    return parse_schedule
-
-
 def _compose_schedule_text(parts: dict[str, str]) -> str | None:
     out = []
     if parts.get("schedule_text"):
@@ -360,6 +368,297 @@ def _compose_schedule_text(parts: dict[str, str]) -> str | None:
     return " / ".join(out)
 
 
+
+def _cut(s: str, n: int = 500) -> str:
+    return s if len(s) <= n else s[:n]
+
+
+def _raw_line(row: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow([c if len(c) <= 200 else c[:200] + "…" for c in row])
+    return _cut(out.getvalue())
+
+
+def _parse_coord(v: str | None) -> float | None | str:
+    """float, None for empty, or 'bad' for non-numeric."""
+    if v is None:
+        return None
+    t = unicodedata.normalize("NFKC", v).strip().replace(",", "")
+    try:
+        f = float(t)
+    except ValueError:
+        return "bad"
+    if math.isnan(f) or math.isinf(f):
+        return "bad"
+    return f
+
+
+def _in_japan(lat: float, lon: float) -> bool:
+    return 20.0 <= lat <= 46.0 and 122.0 <= lon <= 154.0
+
+
+_PRECISION_WORDS = {
+    "exact": "exact", "正確": "exact", "公開": "exact", "そのまま": "exact",
+    "approximate": "approximate", "おおよそ": "approximate", "概略": "approximate", "ぼかし": "approximate",
+    "approx": "approximate",
+    "hidden": "hidden", "非公開": "hidden", "公開しない": "hidden", "hide": "hidden",
+}
+
+
+def _parse_precision(v: str | None) -> str | None:
+    if not v:
+        return None
+    return _PRECISION_WORDS.get(unicodedata.normalize("NFKC", v).strip().lower())
+
+
+_TARGET_WORDS = (
+    ("誰でも", ("誰でも", "だれでも", "どなたでも", "どなたも", "どなたさまも", "すべての方", "地域住民", "全世代", "多世代")),
+    ("こども", ("こども", "子ども", "子供", "児童", "小学生", "中学生", "高校生", "幼児", "乳幼児", "未就学")),
+    ("子育て世帯", ("子育て", "親子", "保護者", "ひとり親", "妊婦", "乳幼児")),
+    ("高齢者", ("高齢", "シニア", "65歳以上", "お年寄り")),
+    ("障害のある人", ("障害", "障がい", "障碍")),
+)
+
+
+def parse_target_groups(v: str | None) -> list[str]:
+    """'子ども・保護者' -> ['こども', '子育て世帯']; words outside the five groups are ignored."""
+    if not v:
+        return []
+    t = unicodedata.normalize("NFKC", v)
+    return [group for group, words in _TARGET_WORDS if any(w in t for w in words)]
+
+
+def _fee_summary(parts: dict[str, str], fees: list[tuple[str, str]]) -> tuple[str | None, bool | None]:
+    """(fees text, free of charge) from the fee columns (参加費, 参加費_幼児 ..., 参加費特記事項)."""
+    fee_parts = [f"{band} {_fee_text(v)}" for band, v in fees]
+    if parts.get("fees"):
+        fee_parts.insert(0, parts["fees"])
+    fee_values = [v for _, v in fees] + ([parts["fees"]] if parts.get("fees") else [])
+    if parts.get("fee_note"):
+        fee_parts.append(parts["fee_note"])
+    free_flags = [_fee_is_free(v) for v in fee_values]
+    if not free_flags:
+        free = None
+    elif any(f is False for f in free_flags):
+        free = False
+    elif all(f is True for f in free_flags):
+        # all published amounts are zero, unless the note says someone pays (大人は応相談, 有料 ...)
+        note = parts.get("fee_note") or ""
+        free = None if (_fee_is_free(note) is False or any(w in note for w in _PAID_WORDS)) else True
+    else:
+        free = None
+    return " / ".join(fee_parts) or None, free
+
+
+# ----------------------------------------------------------------------------- rows
+
+@dataclass
+class _Rows:
+    """Per-file state of the row steps: the placed columns, the options, caches."""
+    header: list[str]
+    cols: dict[int, str]
+    result: ReadResult
+    supplement: bool
+    default_code: str | None
+    default_target_groups: list[str]
+    default_precision: str | None
+    unterminated_line: int | None = None
+    schedule_cache: dict = field(default_factory=dict)
+    schedule_failed: bool = False
+    seen_ids: dict = field(default_factory=dict)
+    blank_rows: int = 0
+
+    def __post_init__(self):
+        self.ncols = len(self.header)
+        self.colnames = [h.strip() or f"列{i + 1}" for i, h in enumerate(self.header)]
+        from geo.places.schedule import parse_schedule  # looked up per file (tests substitute the parser)
+        self.parse_schedule = parse_schedule
+
+    def read(self, line: int, row: list[str]) -> None:
+        """One row -> a record, a rejection, or nothing (a blank row)."""
+        if not any(c.strip() for c in row):
+            self.blank_rows += 1 if row else 0
+            return
+        out = self.screen(line, row) or self.record(line, row)
+        (self.result.rejections if isinstance(out, Rejection) else self.result.records).append(out)
+
+    def reject(self, line: int, row: list[str], code: str, **params) -> Rejection:
+        return Rejection(line, code, params, _raw_line(row))
+
+    def column_name(self, i: int) -> str:
+        return self.header[i].strip() if i < self.ncols else str(i + 1)
+
+    # -- 1. the row as a whole
+    def screen(self, line: int, row: list[str]) -> Rejection | None:
+        if line == self.unterminated_line:
+            return self.reject(line, row, "unterminated_quote")
+        if len(row) > self.ncols and any(c.strip() for c in row[self.ncols:]):
+            return self.reject(line, row, "too_many_cells", header=self.ncols, cells=len(row))
+        if sum(map(len, row)) > MAX_CELL:
+            long_cells = [self.column_name(i) for i, c in enumerate(row) if len(c) > MAX_CELL]
+            if long_cells:
+                return self.reject(line, row, "cell_too_long", limit=MAX_CELL, columns=", ".join(long_cells))
+        for i, c in enumerate(row):
+            if c and c[0] in _FORMULA_FIRST and is_formula_like(c):
+                col = self.column_name(i)
+                self.result.warnings.append(
+                    f"{line} 行目 列「{col}」: 数式のような値です。文字列として保持し、評価しません "
+                    f"(line {line}, column {col!r}: looks like a spreadsheet formula; kept as text, never evaluated)")
+        return None
+
+    # -- 2. cells onto fields
+    def cells(self, row: list[str]) -> tuple[dict[str, str], list[tuple[str, str]], dict[str, str]]:
+        """(field parts, fee bands, extra columns kept verbatim)."""
+        parts: dict[str, str] = {}
+        fees: list[tuple[str, str]] = []
+        extra: dict[str, str] = {}
+        cols = self.cols
+        for i, cell in enumerate(row[:self.ncols]):
+            if not cell:
+                continue
+            field_ = cols.get(i)
+            if field_ is None or field_ == "extra":
+                if cell.strip():
+                    colname = self.colnames[i]
+                    extra[colname if colname not in extra else f"{colname}_{i + 1}"] = cell
+                continue
+            if field_ == "ignore":
+                continue
+            if field_ in _VERBATIM_FIELDS:  # schedule text is kept as published (only trimmed)
+                v = cell.replace("\ufeff", "").strip()
+                v = None if normalize_cell(v) is None else v
+            else:
+                v = normalize_cell(cell)
+            if v is None:
+                continue
+            if field_.startswith(FEE_PREFIX):
+                fees.append((field_[len(FEE_PREFIX):], v))
+            elif field_ in parts:
+                parts[field_] = parts[field_] + " " + v
+            else:
+                parts[field_] = v
+        if "schedule_frequency" in parts:
+            extra.setdefault("開催頻度", parts["schedule_frequency"])
+        return parts, fees, extra
+
+    # -- 3. the values
+    def coordinates(self, line: int, row: list[str], parts: dict[str, str]):
+        """(lat, lon), both None when absent, or a Rejection."""
+        lat, lon = _parse_coord(parts.get("lat")), _parse_coord(parts.get("lon"))
+        if lat == "bad" or lon == "bad":
+            return self.reject(line, row, "coordinates_not_numbers", lat=parts.get("lat"), lon=parts.get("lon"))
+        if (lat is None) != (lon is None):
+            self.result.warnings.append(
+                f"{line} 行目: 緯度と経度の片方しかないため座標なしとして扱います "
+                f"(line {line}: only one of latitude/longitude; kept without coordinates for geocoding)")
+            return None, None
+        if lat is None:
+            return None, None
+        if lat == 0 and lon == 0:
+            return self.reject(line, row, "coordinates_zero")
+        if not _in_japan(lat, lon):
+            if _in_japan(lon, lat):
+                return self.reject(line, row, "coordinates_swapped")
+            return self.reject(line, row, "coordinates_outside_japan", lat=lat, lon=lon)
+        return lat, lon
+
+    def municipality(self, line: int, parts: dict[str, str]) -> str | None:
+        code = None
+        if parts.get("municipality_code"):
+            code, w = normalize_municipality_code(parts["municipality_code"])
+            if w:
+                self.result.warnings.append(f"{line} 行目: {w}")
+            if code and self.default_code and code != self.default_code:
+                self.result.warnings.append(f"{line} 行目: 団体コード {code} が指定の {self.default_code} と異なります "
+                                            f"(municipality code differs from the one given)")
+        return code or self.default_code
+
+    def note_id(self, line: int, sid: str | None) -> None:
+        if not sid:
+            return
+        if sid in self.seen_ids:
+            self.result.warnings.append(f"{line} 行目: ID {sid} が {self.seen_ids[sid]} 行目と重複しています (duplicate ID)")
+        else:
+            self.seen_ids[sid] = line
+
+    def schedule(self, parts: dict[str, str], schedule_text: str | None) -> dict | None:
+        if not schedule_text:
+            return None
+        args = (parts.get("schedule_text") or parts.get("schedule_note") or parts.get("schedule_time"),
+                parts.get("schedule_weekdays"), parts.get("schedule_frequency"), parts.get("schedule_dates"),
+                parts.get("schedule_start"), parts.get("schedule_end"))
+        # lists repeat the same schedules ('毎月第2土曜日') many times: records with equal
+        # schedule columns share one (read-only) schedule dict
+        if args in self.schedule_cache:
+            return self.schedule_cache[args]
+        try:
+            schedule = self.parse_schedule(args[0], weekdays=args[1], frequency=args[2], dates=args[3],
+                                           start=args[4], end=args[5])
+        except Exception as e:  # noqa: BLE001 - a schedule the parser trips on never sinks a file
+            if not self.schedule_failed:
+                self.result.warnings.append(f"開催日時の解析に失敗しました: {type(e).__name__}: {e} "
+                                            f"(schedule parser failed; schedule_text kept)")
+                self.schedule_failed = True
+            return None
+        if len(self.schedule_cache) < 10_000:
+            self.schedule_cache[args] = schedule
+        return schedule
+
+    def capacity(self, parts: dict[str, str], extra: dict[str, str]) -> int | None:
+        if not parts.get("capacity"):
+            return None
+        capacity = parse_int(parts["capacity"])
+        if capacity is None:
+            extra.setdefault("定員", parts["capacity"])
+        return capacity
+
+    def precision(self, line: int, parts: dict[str, str], extra: dict[str, str]) -> str:
+        precision = _parse_precision(parts.get("precision"))
+        if parts.get("precision") and precision is None:
+            self.result.warnings.append(f"{line} 行目: 位置精度 {parts['precision']!r} を解釈できないため既定値にしました "
+                                        f"(line {line}: unknown precision; layer default used)")
+            extra.setdefault("位置精度", parts["precision"])
+        return precision or self.default_precision or "exact"
+
+    def target_groups(self, parts: dict[str, str], extra: dict[str, str]) -> list[str]:
+        groups = parse_target_groups(parts.get("target_groups"))
+        if parts.get("target_groups"):
+            extra.setdefault("対象", parts["target_groups"])
+        return groups or list(self.default_target_groups)
+
+    # -- 4. the record
+    def record(self, line: int, row: list[str]) -> PlaceRecord | Rejection:
+        parts, fees, extra = self.cells(row)
+        name, sid = parts.get("name"), parts.get("source_id")
+        if not self.supplement and not name:
+            return self.reject(line, row, "no_name")
+        if self.supplement and not sid:
+            return self.reject(line, row, "no_id_supplement")
+        coords = self.coordinates(line, row, parts)
+        if isinstance(coords, Rejection):
+            return coords
+        code = self.municipality(line, parts)
+        self.note_id(line, sid)
+        schedule_text = _compose_schedule_text(parts)
+        fee_text, free = _fee_summary(parts, fees)
+        operator = parts.get("operator")
+        return PlaceRecord(
+            line=line, name=name, source_id=sid, name_kana=parts.get("name_kana"), address=parts.get("address"),
+            lat=coords[0], lon=coords[1], municipality_code=code, operator=operator,
+            operator_type=parts.get("operator_type") or _operator_type(operator),
+            target_groups=self.target_groups(parts, extra),
+            schedule_text=schedule_text, schedule=self.schedule(parts, schedule_text),
+            fees=fee_text, free_of_charge=free, capacity=self.capacity(parts, extra),
+            reservation=" / ".join(p for p in (parts.get("reservation"), parts.get("reservation_note")) if p) or None,
+            reservation_required=_reservation_required(parts.get("reservation"), parts.get("reservation_note")),
+            phone=parts.get("phone"), email=parts.get("email"), url=parts.get("url"),
+            school_district=parts.get("school_district"), note=parts.get("note"),
+            precision=self.precision(line, parts, extra), extra=extra,
+        )
+
+
+# ----------------------------------------------------------------------------- the reader
+
 def read_places_csv(path_or_bytes, *, mapping: dict[str, str] | None = None, municipality_code=None,
                     default_target_groups: list[str] | None = None, layer: str | None = None,
                     supplement: bool | None = None, default_precision: str | None = None) -> ReadResult:
@@ -378,12 +677,7 @@ def read_places_csv(path_or_bytes, *, mapping: dict[str, str] | None = None, mun
     columns cannot be placed (the message lists the columns found and the missing fields).
     """
     data, label = _read_input(path_or_bytes)
-    if not data.strip():
-        raise ValueError(f"ファイルが空です: {label} (file is empty)")
-    text, encoding = decode_bytes(data)
-    if not text.strip():
-        raise ValueError(f"ファイルが空です: {label} (file is empty)")
-
+    text, encoding = _decode(data, label)
     result = ReadResult(encoding=encoding)
     if default_target_groups is None and layer == "kodomo_shokudo":
         default_target_groups = KODOMO_SHOKUDO_TARGET_GROUPS
@@ -391,30 +685,8 @@ def read_places_csv(path_or_bytes, *, mapping: dict[str, str] | None = None, mun
     if w:
         raise ValueError(w)
 
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if ("\t" in first_line and "," not in first_line) else ","
-    if csv.field_size_limit() < 10_000_000:
-        csv.field_size_limit(10_000_000)
-
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[tuple[int, list[str]]] = []
-    prev = 0
-    try:
-        for row in reader:
-            rows.append((prev + 1, row))
-            prev = reader.line_num
-    except csv.Error as e:  # e.g. NUL inside a field; report the rest of the file as one rejection
-        result.rejections.append(Rejection(line=prev + 1, reason=f"CSV として読めない行です ({e}) (unreadable CSV row)"))
-
-    unterminated_line = None
-    if text.count('"') % 2 == 1 and rows:
-        try:
-            for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
-                pass
-        except csv.Error as e:
-            if "unexpected end of data" in str(e):
-                unterminated_line = rows[-1][0]
-
+    delimiter = _delimiter(text)
+    rows = _split_rows(text, delimiter, result)
     h_idx = _choose_header(rows, mapping)
     header_line, header = rows[h_idx]
     header = [h.replace("\ufeff", "") for h in header]
@@ -422,234 +694,23 @@ def read_places_csv(path_or_bytes, *, mapping: dict[str, str] | None = None, mun
         result.warnings.append(f"{header_line} 行目を見出し行としました（それより上の {h_idx} 行は読み飛ばし）"
                                f" (header taken from line {header_line})")
 
-    cols = _detect_columns(header)
+    cols = place_columns(header, PLACE_FIELDS)
     if mapping:
         cols = _apply_mapping(header, cols, mapping)
     fields = set(cols.values())
-    result.format = _detect_format(header, fields)
+    result.format = format_for("places", Columns(tuple(header), frozenset(fields), {"supplement": supplement}))
     if supplement is None:
         supplement = result.format == "jp-standard-supplement"
-    elif supplement and result.format != "jp-standard-supplement":
-        result.format = "jp-standard-supplement"
+    _check_required(header, fields, supplement)
+    result.columns = {header[i].strip(): f for i, f in sorted(cols.items()) if f != "extra"}
 
-    missing = []
-    if not supplement and "name" not in fields:
-        missing.append("name (名称)")
-    if supplement and "source_id" not in fields:
-        missing.append("source_id (ID)")
-    if ("lat" in fields) != ("lon" in fields):
-        missing.append("lon (経度)" if "lat" in fields else "lat (緯度)")
-    if missing:
-        found = ", ".join(h.strip() for h in header if h.strip()) or "(なし)"
-        raise ValueError(
-            f"必要な列を特定できません: {', '.join(missing)}。見つかった列: {found}。"
-            f"--map 列名=項目名 で指定してください "
-            f"(could not place required field(s) {', '.join(m.split(' ')[0] for m in missing)}; "
-            f"columns found: {found}; use --map column=field)")
-
-    result.columns = {header[i].strip(): f for i, f in sorted(cols.items()) if f not in ("extra",)}
-    parse_schedule = _schedule_parser()
-    schedule_cache: dict[tuple, dict | None] = {}
-    schedule_error_reported = False
-    seen_ids: dict[str, int] = {}
-    blank_rows = 0
-    ncols = len(header)
-    colnames = [h.strip() or f"列{i + 1}" for i, h in enumerate(header)]
-
+    state = _Rows(header, cols, result, supplement, default_code, list(default_target_groups or []),
+                  default_precision, unterminated_line=_unterminated_line(text, rows, delimiter))
     for line, row in rows[h_idx + 1:]:
-        if not any(c.strip() for c in row):
-            blank_rows += 1 if row else 0
-            continue
-        if line == unterminated_line:
-            result.rejections.append(Rejection(line, "引用符 (\") が閉じられていません。ファイルが途中で切れている可能性があります"
-                                                     " (unterminated quoted cell; the file may be truncated)", _raw_line(row)))
-            continue
-        if len(row) > ncols and any(c.strip() for c in row[ncols:]):
-            result.rejections.append(Rejection(line, f"列の数が見出し ({ncols} 列) より多い ({len(row)} 列) "
-                                                     f"(more cells than header columns)", _raw_line(row)))
-            continue
-        long_cells = ([header[i].strip() if i < ncols else str(i + 1) for i, c in enumerate(row) if len(c) > MAX_CELL]
-                      if sum(map(len, row)) > MAX_CELL else None)
-        if long_cells:
-            result.rejections.append(Rejection(
-                line, f"セルが長すぎます（{MAX_CELL:,} 文字超）: {', '.join(long_cells)} "
-                      f"(cell longer than {MAX_CELL:,} characters)", _raw_line(row)))
-            continue
-        for i, c in enumerate(row):
-            if c and c[0] in _FORMULA_FIRST and is_formula_like(c):
-                col = header[i].strip() if i < ncols else str(i + 1)
-                result.warnings.append(
-                    f"{line} 行目 列「{col}」: 数式のような値です。文字列として保持し、評価しません "
-                    f"(line {line}, column {col!r}: looks like a spreadsheet formula; kept as text, never evaluated)")
+        state.read(line, row)
 
-        parts: dict[str, str] = {}
-        fees: list[tuple[str, str]] = []
-        extra: dict[str, str] = {}
-        for i, cell in enumerate(row[:ncols]):
-            if not cell:
-                continue
-            field = cols.get(i)
-            if field is None or field == "extra":
-                if cell.strip():
-                    colname = colnames[i]
-                    key = colname if colname not in extra else f"{colname}_{i + 1}"
-                    extra[key] = cell
-                continue
-            if field == "ignore":
-                continue
-            if field in _VERBATIM_FIELDS:  # schedule text is kept as published (only trimmed)
-                v = cell.replace("\ufeff", "").strip()
-                v = None if normalize_cell(v) is None else v
-            else:
-                v = normalize_cell(cell)
-            if v is None:
-                continue
-            if field.startswith(_FEE_PREFIX):
-                fees.append((field[len(_FEE_PREFIX):], v))
-            elif field in parts:
-                parts[field] = parts[field] + " " + v
-            else:
-                parts[field] = v
-        if "schedule_frequency" in parts:
-            extra.setdefault("開催頻度", parts["schedule_frequency"])
-
-        name = parts.get("name")
-        if not supplement and not name:
-            result.rejections.append(Rejection(line, "名称がありません (no name)", _raw_line(row)))
-            continue
-        sid = parts.get("source_id")
-        if supplement and not sid:
-            result.rejections.append(Rejection(line, "ID がありません（追加データは ID で元データに結合します）"
-                                                     " (no ID; supplement rows are merged by ID)", _raw_line(row)))
-            continue
-
-        lat = _parse_coord(parts.get("lat"))
-        lon = _parse_coord(parts.get("lon"))
-        if lat == "bad" or lon == "bad":
-            result.rejections.append(Rejection(line, f"緯度・経度が数値ではありません: {parts.get('lat')!r}, {parts.get('lon')!r}"
-                                                     " (latitude/longitude not a number)", _raw_line(row)))
-            continue
-        if (lat is None) != (lon is None):
-            result.warnings.append(f"{line} 行目: 緯度と経度の片方しかないため座標なしとして扱います "
-                                   f"(line {line}: only one of latitude/longitude; kept without coordinates for geocoding)")
-            lat = lon = None
-        if lat is not None:
-            if lat == 0 and lon == 0:
-                result.rejections.append(Rejection(line, "緯度・経度が (0, 0) です (coordinates are 0,0)", _raw_line(row)))
-                continue
-            if not _in_japan(lat, lon):
-                if _in_japan(lon, lat):
-                    reason = "緯度と経度が入れ替わっています (latitude and longitude swapped)"
-                else:
-                    reason = f"座標が日本の範囲外です: 緯度 {lat}, 経度 {lon} (coordinates outside Japan)"
-                result.rejections.append(Rejection(line, reason, _raw_line(row)))
-                continue
-
-        code = None
-        if parts.get("municipality_code"):
-            code, w = normalize_municipality_code(parts["municipality_code"])
-            if w:
-                result.warnings.append(f"{line} 行目: {w}")
-            if code and default_code and code != default_code:
-                result.warnings.append(f"{line} 行目: 団体コード {code} が指定の {default_code} と異なります "
-                                       f"(municipality code differs from the one given)")
-        code = code or default_code
-
-        if sid:
-            if sid in seen_ids:
-                result.warnings.append(f"{line} 行目: ID {sid} が {seen_ids[sid]} 行目と重複しています (duplicate ID)")
-            else:
-                seen_ids[sid] = line
-
-        schedule_text = _compose_schedule_text(parts)
-        schedule = None
-        if parse_schedule is not None and schedule_text:
-            args = (parts.get("schedule_text") or parts.get("schedule_note") or parts.get("schedule_time"),
-                    parts.get("schedule_weekdays"), parts.get("schedule_frequency"), parts.get("schedule_dates"),
-                    parts.get("schedule_start"), parts.get("schedule_end"))
-            try:
-                # lists repeat the same schedules ('毎月第2土曜日') many times: records with equal
-                # schedule columns share one (read-only) schedule dict
-                if args in schedule_cache:
-                    schedule = schedule_cache[args]
-                else:
-                    schedule = parse_schedule(args[0], weekdays=args[1], frequency=args[2], dates=args[3],
-                                              start=args[4], end=args[5])
-                    if len(schedule_cache) < 10_000:
-                        schedule_cache[args] = schedule
-            except Exception as e:  # the parser is someone else's code: never let it sink a file
-                if not schedule_error_reported:
-                    result.warnings.append(f"開催日時の解析に失敗しました: {type(e).__name__}: {e} "
-                                           f"(schedule parser failed; schedule_text kept)")
-                    schedule_error_reported = True
-                schedule = None
-
-        fee_parts = [f"{band} {_fee_text(v)}" for band, v in fees]
-        if parts.get("fees"):
-            fee_parts.insert(0, parts["fees"])
-        fee_values = [v for _, v in fees] + ([parts["fees"]] if parts.get("fees") else [])
-        if parts.get("fee_note"):
-            fee_parts.append(parts["fee_note"])
-        free_flags = [_fee_is_free(v) for v in fee_values]
-        if not free_flags:
-            free = None
-        elif any(f is False for f in free_flags):
-            free = False
-        elif all(f is True for f in free_flags):
-            # all published amounts are zero, unless the note says someone pays (大人は応相談, 有料 ...)
-            note = parts.get("fee_note") or ""
-            free = None if (_fee_is_free(note) is False or any(w in note for w in _PAID_WORDS)) else True
-        else:
-            free = None
-
-        res_parts = [p for p in (parts.get("reservation"), parts.get("reservation_note")) if p]
-
-        capacity = None
-        if parts.get("capacity"):
-            capacity = parse_int(parts["capacity"])
-            if capacity is None:
-                extra.setdefault("定員", parts["capacity"])
-
-        operator = parts.get("operator")
-        precision = _parse_precision(parts.get("precision"))
-        if parts.get("precision") and precision is None:
-            result.warnings.append(f"{line} 行目: 位置精度 {parts['precision']!r} を解釈できないため既定値にしました "
-                                   f"(line {line}: unknown precision; layer default used)")
-            extra.setdefault("位置精度", parts["precision"])
-        groups = parse_target_groups(parts.get("target_groups"))
-        if parts.get("target_groups"):
-            extra.setdefault("対象", parts["target_groups"])
-        rec = PlaceRecord(
-            line=line,
-            name=name,
-            source_id=sid,
-            name_kana=parts.get("name_kana"),
-            address=parts.get("address"),
-            lat=lat,
-            lon=lon,
-            municipality_code=code,
-            operator=operator,
-            operator_type=parts.get("operator_type") or _operator_type(operator),
-            target_groups=groups or list(default_target_groups or []),
-            schedule_text=schedule_text,
-            schedule=schedule,
-            fees=" / ".join(fee_parts) or None,
-            free_of_charge=free,
-            capacity=capacity,
-            reservation=" / ".join(res_parts) or None,
-            reservation_required=_reservation_required(parts.get("reservation"), parts.get("reservation_note")),
-            phone=parts.get("phone"),
-            email=parts.get("email"),
-            url=parts.get("url"),
-            school_district=parts.get("school_district"),
-            note=parts.get("note"),
-            extra=extra,
-            precision=precision or default_precision or "exact",
-        )
-        result.records.append(rec)
-
-    if blank_rows:
-        result.warnings.append(f"空の行 {blank_rows} 行を読み飛ばしました (skipped {blank_rows} empty rows)")
+    if state.blank_rows:
+        result.warnings.append(f"空の行 {state.blank_rows} 行を読み飛ばしました (skipped {state.blank_rows} empty rows)")
     if not result.records and not result.rejections:
         result.warnings.append("データ行がありません（見出しのみ） (no data rows: header only)")
     return result

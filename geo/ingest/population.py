@@ -19,10 +19,50 @@ import warnings as _warnings
 from pathlib import Path
 
 from geo.ingest.records import AreaRecord, PopulationRecord, ReadResult, Rejection
+from geo.ingest.registry import Format, NotThisFormat, Reader
+from geo.ingest.text import decode_bytes, normalize_municipality_code
 
-from .text import decode_bytes, normalize_municipality_code
+__all__ = ["read_small_areas", "read_age_table", "topojson_features", "read_topojson", "READERS", "FORMATS"]
 
-__all__ = ["read_small_areas", "read_age_table", "topojson_features", "read_topojson"]
+_TABLE_SUFFIXES = (".csv", ".txt", ".tsv")
+
+
+def _census_era(year=2020, **_):
+    return "令和2年" if year == 2020 else f"{year}年"
+
+
+FORMATS = [
+    Format("estat-small-area-topojson", "population", source=lambda **c: (
+        "CC BY 4.0", f"「{_census_era(**c)}国勢調査町丁・字等別境界データ」（総務省統計局）をもとに CODH が加工したものを利用 (CC BY 4.0)")),
+    Format("estat-small-area-table", "population", source=lambda **c: (
+        "政府標準利用規約（第2.0版）", f"「{_census_era(**c)}国勢調査 小地域集計」（総務省統計局 e-Stat）を加工して作成")),
+    *(Format(f"estat-small-area-{kind}", "population", source=lambda **c: (
+        "政府標準利用規約（第2.0版）", f"「{_census_era(**c)}国勢調査町丁・字等別境界データ」（総務省統計局 e-Stat）を加工して作成"))
+      for kind in ("shapefile", "geojson")),
+]
+
+
+def _is_table(s) -> bool:
+    return not s.is_dir and s.suffix in _TABLE_SUFFIXES
+
+
+def _boundaries_for_areas(s) -> bool:
+    """town_block areas from e-Stat boundaries: TopoJSON, or a file naming KEY_CODE (else the
+    generic area reader is tried after this one says NotThisFormat)."""
+    return s.hints.get("area_kind") == "town_block" and not s.hints.get("name_column") and not _is_table(s)
+
+
+def _read_boundaries_as_areas(path, *, year: int = 2020, **_):
+    return read_small_areas(path, year=year)[0]
+
+
+READERS = [
+    Reader("age-table", "population", detect=_is_table, read=lambda path, **o: (None, read_age_table(path, **o)),
+           order=10),
+    Reader("small-area-boundaries", "population", detect=lambda s: not _is_table(s),
+           read=lambda path, **o: read_small_areas(path, **o), order=20),
+    Reader("town-block-boundaries", "areas", detect=_boundaries_for_areas, read=_read_boundaries_as_areas, order=10),
+]
 
 
 # ------------------------------------------------------------------ TopoJSON
@@ -212,8 +252,8 @@ def read_small_areas(path, *, year: int = 2020, use_gdal: bool = True) -> tuple[
         fmt = "estat-small-area-shapefile" if (p.is_dir() or p.suffix.lower() in (".shp", ".zip")) else "estat-small-area-geojson"
     columns = [c for c in df.columns if c != "geometry"]
     if "KEY_CODE" not in columns:
-        raise ValueError(f"KEY_CODE 列がありません。見つかった列: {', '.join(columns)} "
-                         f"(no KEY_CODE column; not e-Stat small-area data)")
+        raise NotThisFormat(f"KEY_CODE 列がありません。見つかった列: {', '.join(columns)} "
+                            f"(no KEY_CODE column; not e-Stat small-area data)")
 
     areas = ReadResult(format=fmt, warnings=warnings,
                        columns={"KEY_CODE": "code", "S_NAME": "name", "JINKO": "total", "SETAI": "households"})
@@ -227,11 +267,11 @@ def read_small_areas(path, *, year: int = 2020, use_gdal: bool = True) -> tuple[
         key = str(key).strip() if key not in (None, "") else ""
         raw = ", ".join(f"{k}={v}" for k, v in props.items())[:500]
         if not key:
-            areas.rejections.append(Rejection(idx, "KEY_CODE がありません (no KEY_CODE)", raw))
+            areas.rejections.append(Rejection(idx, "no_key_code", {}, raw))
             continue
         mp, repaired, reason = to_multipolygon(geom)
         if mp is None:
-            areas.rejections.append(Rejection(idx, "ジオメトリが空か、ポリゴンではありません (empty or non-polygon geometry)", raw))
+            areas.rejections.append(Rejection(idx, "empty_or_not_polygon", {}, raw))
             continue
         if repaired:
             areas.warnings.append(f"地物 {idx}（{key}）: 不正なジオメトリを make_valid で修復しました: {reason} "
@@ -416,10 +456,10 @@ def read_age_table(path, *, year: int = 2020) -> ReadResult:
         raw = ",".join(row)[:500]
         key = normalize_key = unicodedata.normalize("NFKC", row[key_i] if key_i < len(row) else "").strip()
         if not key:
-            result.rejections.append(Rejection(line, "KEY_CODE がありません (no KEY_CODE)", raw))
+            result.rejections.append(Rejection(line, "no_key_code", {}, raw))
             continue
         if not re.fullmatch(r"\d+", normalize_key):
-            result.rejections.append(Rejection(line, f"KEY_CODE が数字ではありません: {key!r} (KEY_CODE not numeric)", raw))
+            result.rejections.append(Rejection(line, "key_code_not_numeric", {"value": key}, raw))
             continue
         values: dict[tuple, int | None] = {}
         bad = []
@@ -430,7 +470,7 @@ def read_age_table(path, *, year: int = 2020) -> ReadResult:
                 v = None
             values[role] = v
         if bad:
-            result.rejections.append(Rejection(line, f"数値ではないセルがあります: {', '.join(bad)} (non-numeric cells)", raw))
+            result.rejections.append(Rejection(line, "non_numeric_cells", {"columns": ", ".join(bad)}, raw))
             continue
         if key in seen:
             result.warnings.append(f"{line} 行目: KEY_CODE {key} が重複しています (duplicate KEY_CODE)")

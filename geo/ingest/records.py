@@ -9,11 +9,34 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass
+@dataclass(slots=True)
 class Rejection:
+    """A row that cannot be imported: a reason code with parameters, never a sentence.
+
+    The words live in geo.vocab (`text(code, lang, **params)`); `reason` gives the Japanese
+    text followed by the English one, as the CLI prints it."""
     line: int          # 1-based physical line number in the file (header = line 1); feature index for GIS files
-    reason: str        # Japanese first, e.g. "名称がありません (no name)"
+    code: str          # e.g. "bad_coordinates"; see geo.vocab._INGEST
+    params: dict[str, Any] = field(default_factory=dict)
     raw: str = ""      # the offending row as text, cut to 500 characters
+
+    @property
+    def reason(self) -> str:
+        return reason_text(self.code, self.params)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "code": self.code, "params": self.params, "reason": self.reason, "raw": self.raw}
+
+
+def reason_text(code: str, params: dict | None = None, lang: str | None = None) -> str:
+    """The text of a reason code: one language, or (lang None) 'Japanese (English)'."""
+    from geo.vocab import text
+
+    params = params or {}
+    if lang:
+        return text(code, lang, **params)
+    ja, en = text(code, "ja", **params), text(code, "en", **params)
+    return ja if ja == en else f"{ja} ({en})"
 
 
 @dataclass
@@ -47,6 +70,8 @@ class PlaceRecord:
     note: str | None = None
     precision: str = "exact"               # exact / approximate / hidden
     extra: dict[str, Any] = field(default_factory=dict)  # any other published columns, kept verbatim
+    registered: bool | None = None         # a registered activity (vs resident-run, unregistered)
+    geocode_matched: str | None = None     # the town the point was placed in, when known before the import
 
 
 @dataclass

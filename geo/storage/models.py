@@ -76,8 +76,10 @@ class RejectedRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     import_run_id: Mapped[int] = mapped_column(ForeignKey("import_run.id", ondelete="CASCADE"), index=True)
     line: Mapped[int] = mapped_column(Integer)
-    reason: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)            # 'Japanese (English)' as recorded; the only text of older runs
     raw: Mapped[str | None] = mapped_column(Text)
+    code: Mapped[str | None] = mapped_column(String(60))  # reason code (geo.vocab), with its parameters
+    params: Mapped[dict | None] = mapped_column(JSONB)
     run: Mapped[ImportRun] = relationship(back_populates="rejections")
 
 
