@@ -7,7 +7,7 @@ from flask import Flask, g, request
 from sqlalchemy.orm import Session
 
 from geo.storage.db import database_url, session_factory
-from web.i18n import current_lang, t
+from web.i18n import band_label, current_lang, label, say, t
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -42,7 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.context_processor
     def inject():
-        return {"t": t, "lang": current_lang(), "has_endpoint": lambda name: name in app.view_functions}
+        return {"t": t, "label": label, "band_label": band_label, "say": say, "lang": current_lang(), "has_endpoint": lambda name: name in app.view_functions}
 
     @app.after_request
     def remember_lang(resp):

@@ -21,11 +21,10 @@ from geo.places import queries
 from geo import clock
 from geo.storage.models import AREA_KINDS, TARGET_GROUPS, Area, Dataset, Place
 from geo.places.privacy import public_feature, public_place
-from geo.places.schedule import (ASK_DIRECTLY_EN, ASK_DIRECTLY_JA, WEEKDAYS_EN, WEEKDAYS_JA, format_date_ja,
+from geo.places.schedule import (WEEKDAYS_EN, WEEKDAYS_JA, format_date_ja,
                           format_next_en, format_next_ja, next_occurrences, open_bands)
+from geo.vocab import BAND_CODES as BANDS, Invalid, Msg, Term, text
 
-BANDS = ("morning", "afternoon", "evening")
-BAND_LABELS = {"morning": ("午前", "Morning"), "afternoon": ("午後", "Afternoon"), "evening": ("夕方・夜", "Evening")}
 _DAY_NAMES = {name.lower(): i for i, name in enumerate(WEEKDAYS_EN)} | {c: i for i, c in enumerate(WEEKDAYS_JA)}
 _TRUE, _FALSE = {"1", "true", "on", "yes"}, {"0", "false", "off", "no", ""}
 MAX_QUERY_CHARS = 100
@@ -40,7 +39,7 @@ def _flag(args: Mapping[str, str], name: str) -> bool:
         return True
     if raw in _FALSE:
         return False
-    raise ValueError(f"{name} は 1 か 0 です ({name} must be 1 or 0)")
+    raise Invalid("invalid.flag", name=name)
 
 
 @dataclass(frozen=True)
@@ -57,14 +56,14 @@ class Filters:
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> "Filters":
         """Parse request-style parameters: layer=a,b day=0..6|mon|月 time=morning|afternoon|evening
-        target=こども|... free=1 no_reservation=1 consultation=1. Raises ValueError (ja + en)."""
+        target=こども|... free=1 no_reservation=1 consultation=1. Raises Invalid (a ValueError)."""
         known = [l.id for l in layers.place_layers()]
         wanted: tuple[str, ...] = ()
         if args.get("layer"):
             wanted = tuple(dict.fromkeys(x for x in args["layer"].split(",") if x))
             unknown = [x for x in wanted if x not in known]
             if unknown:
-                raise ValueError(f"不明なレイヤー (unknown layer): {', '.join(unknown)}; known: {', '.join(known)}")
+                raise Invalid("invalid.layer", layers=", ".join(x[:40] for x in unknown[:5]))
         weekday = None
         day = (args.get("day") or "").strip().lower()
         if day:
@@ -73,13 +72,13 @@ class Filters:
             elif day in _DAY_NAMES:
                 weekday = _DAY_NAMES[day]
             else:
-                raise ValueError("day は 0（月）〜6（日）です (day must be 0=Mon..6=Sun)")
+                raise Invalid("invalid.day")
         band = (args.get("time") or "").strip() or None
         if band is not None and band not in BANDS:
-            raise ValueError(f"time は {', '.join(BANDS)} のどれかです (time must be one of them)")
+            raise Invalid("invalid.time_band", bands=Term("time_band", BANDS))
         target = (args.get("target") or "").strip() or None
         if target is not None and target not in TARGET_GROUPS:
-            raise ValueError(f"target は {'・'.join(TARGET_GROUPS)} のどれかです (unknown target group)")
+            raise Invalid("invalid.target", groups=Term("target_group", TARGET_GROUPS))
         return cls(layers=wanted, weekday=weekday, band=band, target=target, free=_flag(args, "free"),
                    no_reservation=_flag(args, "no_reservation"), consultation=_flag(args, "consultation"))
 
@@ -144,7 +143,7 @@ def next_dates(place: Place, today: dt.date, lang: str = "ja", n: int = 3) -> li
 
 
 def ask_directly(lang: str) -> str:
-    return ASK_DIRECTLY_EN if lang == "en" else ASK_DIRECTLY_JA
+    return text("schedule.ask_directly", lang)
 
 
 def _extra(place: Place, lang: str, today: dt.date, distance: float | None, dates: int) -> dict[str, Any]:
@@ -162,12 +161,12 @@ def _extra(place: Place, lang: str, today: dt.date, distance: float | None, date
 def result(place: Place, lang: str = "ja", today: dt.date | None = None, distance: float | None = None,
            dates: int = 0) -> dict[str, Any]:
     """A place as a resident sees it: public fields only, plus layer, next date, distance."""
-    return public_place(place, **_extra(place, lang, today or clock.today(), distance, dates))
+    return public_place(place, lang, **_extra(place, lang, today or clock.today(), distance, dates))
 
 
 def feature(place: Place, lang: str = "ja", today: dt.date | None = None, distance: float | None = None,
             dates: int = 0) -> dict[str, Any]:
-    return public_feature(place, **_extra(place, lang, today or clock.today(), distance, dates))
+    return public_feature(place, lang, **_extra(place, lang, today or clock.today(), distance, dates))
 
 
 # --------------------------------------------------------------------------- spatial searches
@@ -209,16 +208,16 @@ class TextSearch:
     query: str
     origin: Origin | None = None
     matches: list[Place] = field(default_factory=list)   # places whose name matches
-    reason: str | None = None                            # why nothing was found (ja + en)
+    reason: Msg | None = None                            # why nothing was found
 
 
 def clean_query(text: str | None) -> str:
     s = unicodedata.normalize("NFKC", text or "").strip()
     s = re.sub(r"\s+", " ", s)
     if not s:
-        raise ValueError("住所か場所の名前を入力してください (type an address or a place name)")
+        raise Invalid("invalid.query_empty")
     if len(s) > MAX_QUERY_CHARS:
-        raise ValueError(f"{MAX_QUERY_CHARS}文字以内で入力してください (at most {MAX_QUERY_CHARS} characters)")
+        raise Invalid("invalid.query_long", n=MAX_QUERY_CHARS)
     return s
 
 
@@ -271,11 +270,9 @@ def search_text(session: Session, text: str, municipality_code: str | None = Non
         found.origin = Origin(lat=geo.lat, lon=geo.lon, label=geo.matched, kind="address", level=geo.level,
                               approximate=geo.needs_review)
     elif found.matches:
-        found.reason = ("名前が一致する場所がいくつかあります。下の一覧から選んでください "
-                        "(several places match; choose one below)")
+        found.reason = Msg("search.several_matches")
     else:
-        found.reason = ("住所も場所の名前も見つかりませんでした。町名（例：元町1丁目）か場所の名前を入れてください "
-                        "(no address or place matched; try a town name such as 元町1丁目, or a place name)")
+        found.reason = Msg("search.nothing_found")
     return found
 
 
@@ -305,10 +302,9 @@ def resolve_area(session: Session, spec: str | None) -> Area | None:
     if ":" in spec:
         kind, code = spec.split(":", 1)
         if kind not in AREA_KINDS or not code or len(code) > 100:
-            raise ValueError(f"area は ID か 種類:コード です（種類: {', '.join(AREA_KINDS)}）"
-                             f" (area must be an id or kind:code)")
+            raise Invalid("invalid.area_spec", kinds=", ".join(AREA_KINDS))
         return session.scalar(select(Area).where(Area.kind == kind, Area.code == code))
-    raise ValueError("area は ID か 種類:コード です (area must be an id or kind:code)")
+    raise Invalid("invalid.area_spec", kinds=", ".join(AREA_KINDS))
 
 
 def places_in_area(session: Session, area: Area, filters: Filters = Filters()) -> list[Place]:
