@@ -447,6 +447,7 @@ _EXTRA_PAGE: Table = {
     "menu": ("メニュー", "Menu"),
     "map_layers": ("表示する地図の種類", "Map layers"),
     "band_with_hours": ("{band}（{hours}）", "{band} ({hours})"),
+    "in_brackets": ("（{x}）", " ({x})"),
     "all_day": ("終日", "all day"),
     "band_sep": ("、", ", "),
     "list_sep": ("・", ", "),
@@ -456,10 +457,26 @@ _EXTRA_PAGE: Table = {
     "list_heading": ("{area}（{kind}）{title}", "{title}: {area} ({kind})"),
     "coverage.point_label": ("地点{n} ({lat:.5f}, {lon:.5f})", "Point {n} ({lat:.5f}, {lon:.5f})"),
     "coverage.area_basis_mark": ("※面積", "*area"),
+    "coverage.total_basis_mark": ("※全人口", "*everyone"),
+    "coverage.method_text": (
+        "場所の数：区域内に登録位置がある、基準日に活動中の場所（位置非公開の場所も実際の区域で数えます）。"
+        "対象人口：国勢調査の町丁ごとの人口（{target}）を、町丁の面積に均等に住んでいるとみなし、区域に含まれる面積の割合で按分した合計です。"
+        "徒歩圏の割合：同じ方法で、この種類の場所から直線{radius}m以内（区域の外の場所も含む）に住む人の割合です。"
+        "判定：区域内に場所がなければ「空白」、場所が{min_places}か所以上かつ徒歩圏の割合が{min_share:g}%以上{per_1000}なら「充足」、"
+        "それ以外は「手薄」です。詳しくは docs/coverage.md をご覧ください。",
+        "Places: active places of the layer whose registered location lies inside the area. Target population: "
+        "people {target} from census small areas (町丁), each small area's people spread evenly over its land and "
+        "counted by the part inside the area. Within walking radius: the same, for the parts of small areas within "
+        "{radius} m in a straight line of a place of the layer (also across the boundary). Classes: none = no place "
+        "inside; covered = at least {min_places} places and at least {min_share:g}% within walking radius{per_1000}; "
+        "thin = the rest. Full method: docs/coverage.md."),
+    "coverage.method_per_1000": ("かつ1,000人あたり{n:g}か所以上（対象人口がわかる場合）", " and at least {n:g} per 1,000 (when known)"),
+    "coverage.missing_day": ("{day}({bands})", "{day} ({bands})"),
     "export.yes": ("あり", "yes"),
     "export.fictional_yes": ("架空", "yes"),
     "export.focus_class": ("（{klass}）", " ({klass})"),
     "meeting.north_up": ("上が北", "North is up"),
+    "meeting.north": ("北", "N"),
     "meeting.map": ("地図", "Map"),
 }
 

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import os
+import re
 
 from flask import Flask, g, request
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from geo.storage.db import database_url, session_factory
@@ -42,7 +44,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.context_processor
     def inject():
-        return {"t": t, "label": label, "band_label": band_label, "say": say, "lang": current_lang(), "has_endpoint": lambda name: name in app.view_functions}
+        return {"t": t, "label": label, "band_label": band_label, "say": say, "lang": current_lang(),
+                "has_endpoint": lambda name: name in app.view_functions, "layer_css": layer_css}
 
     @app.after_request
     def remember_lang(resp):
@@ -59,6 +62,23 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(coverage.bp)
     app.register_blueprint(meeting.bp)
     return app
+
+
+# How the resident map draws each marker shape a layer declares (layers/*.py marker_shape).
+SHAPE_RADIUS = {"circle": "50%", "square": "3px", "diamond": "0 50% 50% 50%",
+                "triangle": "10px 10px 50% 50%", "hexagon": "30%"}
+
+
+def layer_css() -> Markup:
+    """Per-layer marker and border rules, generated from the layer files (no layer id in CSS files)."""
+    import layers
+
+    rules = []
+    for layer in layers.place_layers():
+        ident, fill = re.sub(r"[^A-Za-z0-9_-]", "", layer.id), re.sub(r"[^#0-9A-Fa-f]", "", layer.fill)
+        rules.append(f".pm-{ident} {{ background: {fill}; border-radius: {SHAPE_RADIUS.get(layer.marker_shape, '50%')}; }}")
+        rules.append(f".pm-border-{ident} {{ border-left-color: {fill} !important; }}")
+    return Markup("\n".join(rules))
 
 
 def db_session() -> Session:

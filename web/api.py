@@ -8,7 +8,7 @@ from geo.storage.models import AREA_KINDS, Place
 from geo.places import search
 from geo.places.privacy import public_feature
 from web import db_session
-from web.i18n import current_lang
+from web.i18n import current_lang, say, t
 
 bp = Blueprint("api", __name__)
 
@@ -57,7 +57,7 @@ def _filters() -> search.Filters:
     try:
         return search.Filters.from_args(request.args)
     except ValueError as exc:
-        raise BadRequest(str(exc)) from None
+        raise BadRequest(say(exc)) from None
 
 
 def _bbox() -> queries.BBox:
@@ -111,15 +111,15 @@ def search_endpoint():
         try:
             found = search.search_text(session, request.args["q"], municipality)
         except ValueError as exc:
-            raise BadRequest(str(exc)) from None
+            raise BadRequest(say(exc)) from None
         out["query"] = found.query
         out["matches"] = [search.result(p, lang) for p in found.matches]
         origin = found.origin
         if origin is None:
-            out["message"] = found.reason
+            out["message"] = say(found.reason)
     elif request.args.get("lat") is not None or request.args.get("lon") is not None:
         origin = search.Origin(lat=_float("lat", -90, 90), lon=_float("lon", -180, 180),
-                               label=(request.args.get("label") or ("現在地" if lang == "ja" else "Your location"))[:100],
+                               label=(request.args.get("label") or t("your_location"))[:100],
                                kind="location")
     else:
         raise BadRequest("q=住所か名前 か lat=緯度&lon=経度 を指定してください (give q=text or lat=..&lon=..)")

@@ -332,7 +332,7 @@ def _place_values(rec: PlaceRecord, layer: str, layer_obj) -> dict:
         extra["学区"] = rec.school_district
     has_consultation = rec.has_consultation
     if has_consultation is None:
-        has_consultation = layer == "support_branches"
+        has_consultation = layer_obj.has_consultation
     v = {
         "layer": layer, "name": rec.name, "name_kana": rec.name_kana, "address": rec.address,
         "address_key": match_key(rec.address) if rec.address else None,

@@ -41,10 +41,9 @@ from .text import normalize_municipality_code as _normalize_municipality_code
 
 normalize_municipality_code = functools.lru_cache(maxsize=1024)(_normalize_municipality_code)
 
-__all__ = ["read_places_csv", "PLACE_FIELDS", "KODOMO_SHOKUDO_TARGET_GROUPS"]
+__all__ = ["read_places_csv", "PLACE_FIELDS"]
 
 MAX_CELL = 2000
-KODOMO_SHOKUDO_TARGET_GROUPS = ["こども", "子育て世帯"]
 
 # Fields a column can be mapped to: PlaceRecord fields plus parts that are combined.
 PLACE_FIELDS = {
@@ -368,8 +367,8 @@ def read_places_csv(path_or_bytes, *, mapping: dict[str, str] | None = None, mun
     path_or_bytes: path, bytes or a binary file object.
     mapping: {'source column': 'field'} overrides; fields are PLACE_FIELDS (or 'fee:<band>').
     municipality_code: used for rows without a code (5 or 6 digits; stored as 5 digits).
-    default_target_groups: given to every record (copy). layer='kodomo_shokudo' implies
-        ['こども', '子育て世帯'] when default_target_groups is not given. Nothing is assumed otherwise.
+    default_target_groups: given to every record (copy). When not given, the layer's own
+        default_target_groups (layers/<layer>.py) are used. Nothing is assumed otherwise.
     supplement: True = rows complete an existing dataset by ID (name not required).
     default_precision: precision for rows whose file gives none (a 位置精度 column may say
         exact / approximate / hidden, or 正確 / おおよそ / 非公開); 'exact' when not given.
@@ -385,8 +384,11 @@ def read_places_csv(path_or_bytes, *, mapping: dict[str, str] | None = None, mun
         raise ValueError(f"ファイルが空です: {label} (file is empty)")
 
     result = ReadResult(encoding=encoding)
-    if default_target_groups is None and layer == "kodomo_shokudo":
-        default_target_groups = KODOMO_SHOKUDO_TARGET_GROUPS
+    if default_target_groups is None and layer:
+        import layers
+
+        known = layers.registry().get(layer)
+        default_target_groups = list(getattr(known, "default_target_groups", ())) or None
     default_code, w = normalize_municipality_code(municipality_code)
     if w:
         raise ValueError(w)
