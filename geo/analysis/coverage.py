@@ -48,7 +48,10 @@ BUFFER_QUAD_SEGS = 16          # a walking-radius circle is drawn as a 64-sided 
 def default_thresholds(layer_id: str) -> dict[str, Any]:
     """The layer's own thresholds (its file in layers/; docs/coverage.md explains them).
     空白 'none' always means "no place inside"."""
-    return layers.get(layer_id).thresholds()
+    layer = layers.get(layer_id)
+    if not isinstance(layer, layers.PlaceLayer):
+        raise Invalid("invalid.layer", layers=layer_id[:40])
+    return layer.thresholds()
 
 
 def normalise_thresholds(layer_id: str, thresholds: dict | None) -> dict[str, Any]:
@@ -176,7 +179,7 @@ _ACTIVE = """p.status = 'active' AND (p.valid_from IS NULL OR p.valid_from <= :d
 def _params(session: Session, area_kind: str, layer_id: str, on_date, municipality_code):
     layer = layers.get(layer_id)
     if getattr(layer, "kind", None) != "place":
-        raise ValueError(f"場所のレイヤーではありません (not a place layer): {layer_id}")
+        raise Invalid("invalid.layer", layers=layer_id[:40])
     xmin, ymin, xmax, ymax, n = _extent(session, area_kind, municipality_code)
     if not n:
         return layer, None
