@@ -534,6 +534,15 @@ _INVALID: Table = {
     "invalid.date": ("日付は 2026-11-23 の形で入力してください：{value}", "Dates are written as YYYY-MM-DD: {value}"),
     "invalid.format": ("形式は {formats} のどれかです", "The format must be one of: {formats}"),
     "invalid.paper": ("用紙は {papers} のどれかです", "The paper must be one of: {papers}"),
+    "invalid.number": ("{name} は数値で指定してください", "{name} must be a number"),
+    "invalid.range": ("{name} が範囲外です（{lo}〜{hi}）", "{name} is out of range ({lo} to {hi})"),
+    "invalid.limit": ("limit は 1〜{n} の整数です", "limit must be a whole number from 1 to {n}"),
+    "invalid.near": ("near は「緯度,経度」で指定してください", "near must be lat,lon"),
+    "invalid.near_or_bbox": ("near=緯度,経度 か bbox=西,南,東,北 を指定してください", "Give near=lat,lon or bbox=w,s,e,n"),
+    "invalid.q_or_latlon": ("q=住所か名前 か lat=緯度&lon=経度 を指定してください", "Give q=text or lat=..&lon=.."),
+    "invalid.bbox_numbers": ("bbox は 西,南,東,北 の4つの数値です", "bbox needs 4 numbers: west,south,east,north"),
+    "invalid.bbox_range": ("bbox が範囲外です", "bbox is out of range"),
+    "invalid.bbox_order": ("bbox は 西<東、南<北 です", "bbox must have west < east and south < north"),
     "invalid.area_not_found": ("区域が見つかりません", "Area not found"),
 }
 

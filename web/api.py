@@ -27,9 +27,9 @@ def _float(name: str, lo: float, hi: float) -> float:
     try:
         value = float(raw)
     except (TypeError, ValueError):
-        raise BadRequest(f"{name} は数値で指定してください ({name} must be a number)") from None
+        raise BadRequest(t("invalid.number", name=name)) from None
     if not lo <= value <= hi:
-        raise BadRequest(f"{name} が範囲外です ({name} out of range {lo}..{hi})")
+        raise BadRequest(t("invalid.range", name=name, lo=lo, hi=hi))
     return value
 
 
@@ -38,7 +38,7 @@ def _limit(default: int, maximum: int) -> int:
     if raw is None:
         return default
     if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise BadRequest(f"limit は 1〜{maximum} の整数です (limit must be an integer 1..{maximum})")
+        raise BadRequest(t("invalid.limit", n=maximum))
     return int(raw)
 
 
@@ -47,9 +47,9 @@ def _latlon(text: str) -> tuple[float, float]:
     try:
         lat, lon = (float(p) for p in parts)
     except ValueError:
-        raise BadRequest("near は 緯度,経度 です (near must be lat,lon)") from None
+        raise BadRequest(t("invalid.near")) from None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise BadRequest("near が範囲外です (near out of range)")
+        raise BadRequest(t("invalid.latlon_range"))
     return lat, lon
 
 
@@ -64,7 +64,7 @@ def _bbox() -> queries.BBox:
     try:
         return queries.BBox.parse(request.args["bbox"])
     except ValueError as exc:
-        raise BadRequest(str(exc)) from None
+        raise BadRequest(say(exc)) from None
 
 
 @bp.get("/places")
@@ -84,14 +84,14 @@ def places():
         rows, truncated = search.in_bbox(session, bbox, filters, _limit(5000, 20000))
         return jsonify({"type": "FeatureCollection", "truncated": truncated,
                         "features": [search.feature(p, lang) for p in rows]})
-    raise BadRequest("near=緯度,経度 か bbox=西,南,東,北 を指定してください (give near=lat,lon or bbox=w,s,e,n)")
+    raise BadRequest(t("invalid.near_or_bbox"))
 
 
 @bp.get("/places/<int:place_id>")
 def place(place_id: int):
     p = db_session().get(Place, place_id)
     if p is None:
-        return jsonify({"error": "見つかりません (not found)"}), 404
+        return jsonify({"error": t("not_found")}), 404
     return jsonify(search.feature(p, current_lang(), dates=3))
 
 
@@ -105,7 +105,7 @@ def search_endpoint():
     limit = _limit(10, 50)
     municipality = request.args.get("municipality") or None
     if municipality is not None and not (municipality.isdigit() and len(municipality) in (5, 6)):
-        raise BadRequest("municipality は5桁か6桁の団体コードです (municipality must be a 5 or 6 digit code)")
+        raise BadRequest(t("invalid.municipality"))
     out: dict = {"origin": None, "matches": [], "results": [], "help": None, "areas": [], "message": None}
     if request.args.get("q") is not None:
         try:
@@ -122,7 +122,7 @@ def search_endpoint():
                                label=(request.args.get("label") or t("your_location"))[:100],
                                kind="location")
     else:
-        raise BadRequest("q=住所か名前 か lat=緯度&lon=経度 を指定してください (give q=text or lat=..&lon=..)")
+        raise BadRequest(t("invalid.q_or_latlon"))
     if origin is not None:
         out["origin"] = {"lat": origin.lat, "lon": origin.lon, "label": origin.label, "kind": origin.kind,
                          "level": origin.level, "approximate": origin.approximate}
@@ -141,7 +141,7 @@ def search_endpoint():
 def areas():
     kind = request.args.get("kind", "")
     if kind not in AREA_KINDS:
-        raise BadRequest(f"kind は {', '.join(AREA_KINDS)} のどれかです (kind must be one of them)")
+        raise BadRequest(t("invalid.area_kind", kind=kind[:40]))
     bbox = _bbox() if request.args.get("bbox") else None
     return jsonify(queries.areas_geojson(db_session(), kind, bbox))
 
@@ -151,7 +151,7 @@ def areas_at():
     lat, lon = _float("lat", -90, 90), _float("lon", -180, 180)
     kinds = request.args.get("kind")
     if kinds and any(k not in AREA_KINDS for k in kinds.split(",")):
-        raise BadRequest("kind が不明です (unknown kind)")
+        raise BadRequest(t("invalid.area_kind", kind=kinds[:40]))
     found = queries.areas_at(db_session(), lat, lon, kinds.split(",") if kinds else None)
     return jsonify([{"id": a.id, "kind": a.kind, "code": a.code, "name": a.name,
                      "municipality_code": a.municipality_code,

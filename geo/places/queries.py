@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from geo.storage.models import Area, Dataset, Place
 from geo import clock
+from geo.vocab import Invalid
 
 WALK_M_PER_MIN = 80
 
@@ -35,15 +36,15 @@ class BBox:
     def parse(cls, text: str) -> "BBox":
         parts = text.split(",")
         if len(parts) != 4:
-            raise ValueError("bbox は west,south,east,north の4つの数値です (bbox needs 4 numbers)")
+            raise Invalid("invalid.bbox_numbers")
         try:
             w, s, e, n = (float(p) for p in parts)
         except ValueError:
-            raise ValueError("bbox の値が数値ではありません (bbox values must be numbers)") from None
+            raise Invalid("invalid.bbox_numbers") from None
         if not (-180 <= w <= 180 and -180 <= e <= 180 and -90 <= s <= 90 and -90 <= n <= 90):
-            raise ValueError("bbox が範囲外です (bbox out of range)")
+            raise Invalid("invalid.bbox_range")
         if w >= e or s >= n:
-            raise ValueError("bbox は west<east, south<north です (bbox must have west<east, south<north)")
+            raise Invalid("invalid.bbox_order")
         return cls(w, s, e, n)
 
     def envelope(self):
