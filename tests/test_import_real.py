@@ -14,6 +14,7 @@ import shutil
 import pytest
 from sqlalchemy import func, select
 
+from geo import clock
 from geo.ingest.importer import import_areas, import_places, import_population
 from geo.storage.models import Area, Dataset, ImportRun, Place, Population, RejectedRow
 
@@ -54,7 +55,7 @@ def test_place_file_imports_and_reimports_unchanged(empty_db_url, session_for, p
     assert len(r.no_point) == rows - with_point
     assert _count(s, Place, Place.needs_review.is_(True)) == rows - with_point
     assert {c for (c,) in s.execute(select(Place.municipality_code).distinct())} == {code}
-    assert _count(s, Place, Place.valid_from == dt.date.today(), Place.status == "active") == rows
+    assert _count(s, Place, Place.valid_from == clock.today(), Place.status == "active") == rows
     run = s.get(ImportRun, r.run_id)
     assert (run.status, run.read, run.new, run.rejected) == ("applied", rows, rows, 0)
     assert run.report["dataset_name"] == r.dataset_name and run.file_hash
@@ -143,7 +144,7 @@ def test_edited_file_counts_updates_and_missing(empty_db_url, session_for, tmp_p
     r = import_places(s, f, layer="salons", close_missing=True)
     assert (r.new, r.updated, r.unchanged, r.closed) == (0, 0, 50, 3)
     closed = s.execute(select(Place.status, Place.valid_to).where(Place.status == "closed")).all()
-    assert len(closed) == 3 and all(v == dt.date.today() for _, v in closed)
+    assert len(closed) == 3 and all(v == clock.today() for _, v in closed)
     # they come back when the list has them again
     r = import_places(s, src, layer="salons", dataset_name="salons:community_center")
     assert (r.new, r.updated) == (0, 5)  # 3 re-opened, 2 edits reverted; '新しいセンター' now missing
