@@ -1,20 +1,41 @@
 """Vocabulary: every code the service speaks in, with its Japanese and English label, and the one
-message catalogue. Framework-free. geo/ returns codes (and reason codes with parameters), never a
-sentence; web/i18n.py, the JavaScript texts and geo/render look the words up here.
+message catalogue. Framework-free. geo/ returns codes (and reason codes with parameters: `Msg`,
+`Invalid`), never a sentence; web/i18n.py, the JavaScript texts and geo/render look the words up here.
 
 One table shape everywhere: ``{code: (ja, en)}``.
 
     label("time_band", "evening", "en")          -> "Evening"
     labels("precision", "ja")                    -> {"exact": "正確な位置", ...}
-    text("rows_rejected", "ja", n=3)             -> "3行を取り込めませんでした"
+    text("coverage.reason.no_place", "ja")       -> "区域内に場所がありません"
+    raise Invalid("invalid.day")                 # a bad input, said in the reader's language later
 
 Place layers' names live in their layer file (layers/); ``label("layer", id)`` reads them from
-the registry, so adding a layer adds its name here too.
+the registry, so adding a layer adds its name here too. Area kinds that have an area layer take
+that layer's name as well.
+
+Adding a translation: add the key with its (ja, en) pair to the right section below. Adding a
+section (for example the importers' messages): a new ``{key: (ja, en)}`` dict merged into MESSAGES.
 """
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 LANGS = ("ja", "en")
 Table = dict[str, tuple[str, str]]
+
+# --------------------------------------------------------------------------- time bands
+# The one definition of the time-of-day bands: (code, from minute, to minute) of the day.
+# A meeting counts for every band its start–end interval overlaps (geo/places/schedule.py).
+TIME_BANDS: tuple[tuple[str, int, int], ...] = (
+    ("morning", 0, 12 * 60),
+    ("afternoon", 12 * 60, 17 * 60),
+    ("evening", 17 * 60, 48 * 60),
+)
+BAND_CODES: tuple[str, ...] = tuple(code for code, _lo, _hi in TIME_BANDS)
+
+# Coverage classes, least covered first (codes; labels and symbols below).
+COVERAGE_CLASSES: tuple[str, ...] = ("none", "thin", "covered")
+COVERAGE_SYMBOLS: dict[str, str] = {"none": "✕", "thin": "△", "covered": "○"}
 
 VOCABULARIES: dict[str, Table] = {
     "precision": {
@@ -26,6 +47,111 @@ VOCABULARIES: dict[str, Table] = {
         "active": ("活動中", "Active"),
         "paused": ("休止中", "Paused"),
         "closed": ("終了", "Closed"),
+    },
+    "time_band": {
+        "morning": ("午前", "Morning"),
+        "afternoon": ("午後", "Afternoon"),
+        "evening": ("夕方・夜", "Evening"),
+    },
+    "time_band_hours": {
+        "morning": ("〜12時", "until 12:00"),
+        "afternoon": ("12〜17時", "12:00–17:00"),
+        "evening": ("17時〜", "from 17:00"),
+    },
+    "coverage_class": {
+        "none": ("空白", "None"),
+        "thin": ("手薄", "Thin"),
+        "covered": ("充足", "Covered"),
+    },
+    "coverage_class_desc": {
+        "none": ("空白：区域内に場所がない", "None: no place inside"),
+        "thin": ("手薄：場所はあるが基準に届かない", "Thin: places, but below the thresholds"),
+        "covered": ("充足：基準を満たす", "Covered: meets the thresholds"),
+    },
+    # area kinds without an area layer; elementary / junior_high take their layer's name
+    "area_kind": {
+        "elementary": ("小学校区", "Elementary school districts"),
+        "junior_high": ("中学校区", "Junior high school districts"),
+        "daily_life_area": ("日常生活圏域", "Daily-life areas"),
+        "district": ("地区", "Districts"),
+        "town_block": ("町丁・字", "Town blocks"),
+        "municipality": ("市区町村", "Municipalities"),
+        "catchment": ("相談窓口の担当地域", "Support desk areas"),
+    },
+    # stored as these Japanese words (the codes); English labels here
+    "target_group": {
+        "こども": ("こども", "Children"),
+        "子育て世帯": ("子育て世帯", "Families with children"),
+        "高齢者": ("高齢者", "Older people"),
+        "障害のある人": ("障害のある人", "People with disabilities"),
+        "誰でも": ("誰でも", "Everyone"),
+    },
+    "target_population": {
+        "age_65_over": ("65歳以上", "aged 65+"),
+        "age_0_14": ("0〜14歳", "aged 0–14"),
+        "total": ("全人口", "everyone"),
+    },
+    # stored as these words (the codes)
+    "operator_type": {
+        "住民団体": ("住民団体", "Residents' group"),
+        "社協": ("社協", "Council of social welfare"),
+        "NPO": ("NPO", "NPO"),
+        "社会福祉法人": ("社会福祉法人", "Social welfare corporation"),
+        "企業": ("企業", "Company"),
+        "行政": ("行政", "Local government"),
+    },
+    # Monday = "0"; ints are accepted as codes
+    "weekday": {str(i): pair for i, pair in enumerate(
+        [("月", "Mon"), ("火", "Tue"), ("水", "Wed"), ("木", "Thu"), ("金", "Fri"), ("土", "Sat"), ("日", "Sun")])},
+    "weekday_long": {str(i): pair for i, pair in enumerate(
+        [("月曜日", "Monday"), ("火曜日", "Tuesday"), ("水曜日", "Wednesday"), ("木曜日", "Thursday"),
+         ("金曜日", "Friday"), ("土曜日", "Saturday"), ("日曜日", "Sunday")])},
+    # the meeting handout CSV (geo/render/exports.places_csv), in this order
+    "places_csv_column": {
+        "layer": ("種類", "Layer"),
+        "name": ("名称", "Name"),
+        "area": ("区域", "Area"),
+        "address": ("住所（公開範囲）", "Address (public)"),
+        "schedule": ("日時", "When"),
+        "operator": ("運営", "Run by"),
+        "phone": ("電話", "Phone"),
+        "consultation": ("相談窓口", "Consultation"),
+        "precision": ("位置の精度", "Location precision"),
+        "lat": ("緯度", "Latitude"),
+        "lon": ("経度", "Longitude"),
+        "fictional": ("架空のサンプル", "Fictional sample"),
+        "change": ("状態", "Status"),
+    },
+    # the coverage table export (web/coverage.py), in this order
+    "coverage_csv_column": {
+        "rank": ("順位", "Rank"),
+        "code": ("区域コード", "Area code"),
+        "name": ("区域名", "Area"),
+        "kind": ("区域の種類", "Area kind"),
+        "layer": ("種類", "Layer"),
+        "class": ("判定", "Class"),
+        "class_code": ("判定コード", "Class code"),
+        "places": ("場所数", "Places"),
+        "target_population_kind": ("対象人口の区分", "Target population kind"),
+        "target_population": ("対象人口", "Target population"),
+        "per_1000": ("1000人あたり場所数", "Places per 1,000"),
+        "per_1000_note": ("1000人あたりの注記", "Per 1,000 note"),
+        "covered_population": ("徒歩圏の人口", "People within walking radius"),
+        "covered_share_pct": ("徒歩圏の割合(%)", "Share within walking radius (%)"),
+        "share_basis": ("割合の基準", "Share basis"),
+        "walking_radius_m": ("徒歩圏の半径(m)", "Walking radius (m)"),
+        "total_population": ("総人口", "Total population"),
+        "population_65_over": ("65歳以上人口", "Population 65+"),
+        "population_0_14": ("0-14歳人口", "Population 0-14"),
+        "open_bands": ("開いている曜日・時間帯の数(21中)", "Weekday and time slots open (of 21)"),
+        "missing_bands": ("開いている場所がない曜日・時間帯", "Weekdays and times with no place open"),
+        "reasons": ("判定の理由", "Reasons"),
+    },
+    "share_basis": {
+        "age_65_over": ("65歳以上の人口", "people aged 65+"),
+        "age_0_14": ("0〜14歳の人口", "people aged 0–14"),
+        "total": ("全人口", "everyone"),
+        "area": ("面積", "land area"),
     },
 }
 
@@ -57,10 +183,448 @@ PARAM_MESSAGES: Table = {
     "error_back": ("地図のページへもどる", "Back to the map"),
 }
 
-# Screen and report messages: {key: (ja, en)}; parameters in str.format style ({n}, {name}).
-MESSAGES: Table = {**PARAM_MESSAGES}
+# --------------------------------------------------------------------------- messages
+# Screens, by page (keys of one page share a prefix: map., imports., coverage., meeting., export.).
+_COMMON: Table = {
+    'app_title': ('つながりマップ', 'Tsunagari Map'),
+    'tagline': ('近くの集いの場・相談できる場所をさがす地図', 'A map of places to go and people to talk to, near home'),
+    'fictional_notice': ('このデモの場所はすべて架空のサンプルです。実在の施設ではありません。区域と人口は実際の公開データです。', 'Every place in this demo is a fictional sample, not a real venue. Areas and population are real open data.'),
+    'fictional_badge': ('架空のサンプル', 'Fictional sample'),
+    'sources': ('出典', 'Sources'),
+    'base_map': ('背景地図', 'Base map'),
+    'no_base_map': ('背景地図なし', 'No base map'),
+    'schedule': ('日時', 'When'),
+    'address': ('場所', 'Where'),
+    'operator': ('運営', 'Run by'),
+    'fees': ('参加費', 'Fee'),
+    'reservation': ('予約', 'Booking'),
+    'phone': ('電話', 'Phone'),
+    'url': ('ウェブ', 'Web'),
+    'details': ('くわしく見る', 'Details'),
+    'location': ('位置', 'Location'),
+    'hidden_places': ('位置を公開していない場所', 'Places whose location is not public'),
+    'language_switch': ('English', '日本語'),
+    'imports': ('取り込み履歴', 'Imports'),
+    'coverage': ('空白地域', 'Coverage gaps'),
+    'meeting': ('会議用表示', 'Meeting mode'),
+    'not_found': ('見つかりません', 'Not found'),
+    'read': ('読込', 'Read'),
+    'new': ('新規', 'New'),
+    'updated': ('更新', 'Updated'),
+    'unchanged': ('変更なし', 'Unchanged'),
+    'rejected': ('不採用', 'Rejected'),
+    'line': ('行', 'Line'),
+    'reason': ('理由', 'Reason'),
+    'skip_to_map': ('地図へ移動', 'Skip to map'),
+    'consultation': ('相談できます', 'You can ask for advice here'),
+    'skip_to_search': ('検索へ移動', 'Skip to search'),
+    'larger_text': ('文字を大きく', 'Larger text'),
+    'search_heading': ('近くの場所をさがす', 'Find places near you'),
+    'search_label': ('住所・町名・場所の名前', 'Address, town or place name'),
+    'search_hint': ('例：元町1丁目、生駒市北新町、いきいきサロン', 'e.g. 元町1丁目, 生駒市北新町, a place name'),
+    'search_button': ('さがす', 'Search'),
+    'use_location': ('現在地から探す', 'Use my location'),
+    'filters': ('条件でしぼりこむ', 'Narrow down'),
+    'filter_layers': ('場所の種類', 'Kind of place'),
+    'filter_day': ('曜日', 'Day'),
+    'filter_time': ('時間帯', 'Time of day'),
+    'filter_target': ('対象', 'For'),
+    'any': ('指定なし', 'Any'),
+    'free': ('無料', 'Free of charge'),
+    'no_reservation': ('予約なしで行ける', 'No booking needed'),
+    'has_consultation': ('相談窓口あり', 'Advice available'),
+    'filters_apply_map': ('条件は地図の表示にも使われます。', 'The conditions also apply to the map.'),
+    'results': ('近くの場所', 'Places nearby'),
+    'help_heading': ('相談するなら', 'Where to ask for help'),
+    'help_intro': ('どこに相談すればよいかわからないときは、ここに電話してください。', 'If you are not sure whom to ask, call here.'),
+    'print_list': ('印刷用の一覧（大きな文字）', 'Printable list (large print)'),
+    'print_lists': ('紙の一覧を印刷する', 'Print a list on paper'),
+    'print': ('印刷する', 'Print'),
+    'back_to_map': ('地図にもどる', 'Back to the map'),
+    'map': ('地図', 'Map'),
+    'name_kana': ('よみがな', 'Reading'),
+    'target_groups': ('対象', 'For'),
+    'capacity': ('定員', 'Capacity'),
+    'drop_in': ('当日参加', 'Drop in'),
+    'barrier_free': ('バリアフリー', 'Step-free'),
+    'email': ('メール', 'Email'),
+    'operator_type': ('運営の種類', 'Kind of operator'),
+    'status': ('状況', 'Status'),
+    'valid_period': ('期間', 'Period'),
+    'next_dates': ('次の日程', 'Next dates'),
+    'data_source': ('情報の出典', 'Source of this information'),
+    'updated_at': ('更新日', 'Updated'),
+    'yes': ('はい', 'Yes'),
+    'no': ('いいえ', 'No'),
+    'required': ('必要', 'Required'),
+    'not_required': ('不要', 'Not needed'),
+    'list_title': ('場所の一覧', 'List of places'),
+    'list_choose': ('一覧を印刷する区域を選んでください', 'Choose an area to print its list'),
+    'list_empty': ('この区域には登録された場所がありません。', 'No places are listed in this area.'),
+    'list_printed': ('印刷日', 'Printed'),
+}
+
+_MAP: Table = {
+    'map.searching': ('さがしています…', 'Searching…'),
+    'map.near': ('の近く', ' — nearby'),
+    'map.count': ('{n}件', '{n} places'),
+    'map.walk': ('約{m}m・徒歩{w}分', 'about {m} m, {w} min walk'),
+    'map.no_results': ('条件に合う場所が見つかりませんでした。条件を減らしてみてください。', 'No place matches. Try fewer conditions.'),
+    'map.show_on_map': ('地図で見る', 'Show on map'),
+    'map.here': ('さがした場所', 'Searched place'),
+    'map.geo_unsupported': ('この端末では現在地を使えません。住所か場所の名前を入力してください。', 'This device cannot share its location. Please type an address or place name.'),
+    'map.geo_denied': ('現在地の利用が許可されませんでした。住所か場所の名前を入力して探してください。', 'Location was not allowed. Please type an address or a place name instead.'),
+    'map.geo_failed': ('現在地がわかりませんでした。住所か場所の名前を入力して探してください。', 'Your location could not be found. Please type an address or a place name.'),
+    'map.geo_locating': ('現在地を調べています…', 'Finding your location…'),
+    'map.error': ('うまく探せませんでした。もう一度お試しください。', 'The search failed. Please try again.'),
+    'map.help_area': ('担当地域', 'Area'),
+    'map.help_nearest': ('担当の窓口が見つからないため、いちばん近い相談窓口です。', 'No desk is assigned to this point; this is the nearest one.'),
+    'map.matches': ('名前が一致した場所', 'Places with this name'),
+    'map.search_from': ('ここから探す', 'Search from here'),
+    'map.approx_origin': ('（町の中心から探しています）', ' (searching from the town centre)'),
+    'map.truncated': ('場所が多いため一部だけ表示しています。地図を拡大してください。', 'Too many places to show at once: zoom in to see them all.'),
+    'map.print_list': ('印刷用の一覧', 'Printable list'),
+}
+
+_IMPORTS: Table = {
+    'imports.file': ('ファイル', 'File'),
+    'imports.status': ('状態', 'Status'),
+    'imports.when': ('日時', 'When'),
+    'imports.kind': ('種類', 'Kind'),
+    'imports.none_yet': ('まだ取り込みはありません', 'No imports yet'),
+    'imports.applied': ('取り込み済み', 'Applied'),
+    'imports.dry_run': ('確認のみ（書き込みなし）', 'Dry run (nothing written)'),
+    'imports.failed': ('失敗（書き込みなし）', 'Failed (nothing written)'),
+    'imports.places': ('場所', 'Places'),
+    'imports.areas': ('区域', 'Areas'),
+    'imports.population': ('人口', 'Population'),
+    'imports.no_point': ('位置なし', 'No point'),
+    'imports.needs_review': ('要確認', 'Needs review'),
+    'imports.missing': ('今回なし', 'Missing'),
+    'imports.flags': ('確認が必要', 'To check'),
+    'imports.format': ('形式', 'Format'),
+    'imports.encoding': ('文字コード', 'Encoding'),
+    'imports.dataset': ('データセット', 'Dataset'),
+    'imports.licence': ('ライセンス', 'Licence'),
+    'imports.attribution': ('出典', 'Attribution'),
+    'imports.row': ('内容', 'Row'),
+    'imports.rejected_rows': ('不採用の行', 'Rejected rows'),
+    'imports.warnings': ('注意', 'Warnings'),
+    'imports.geocoding': ('住所から位置を推定（ジオコーディング）', 'Geocoding (address to location)'),
+    'imports.geocoding_off': ('住所からの位置推定はしていません（--geocode なし）', 'Not geocoded (imported without --geocode)'),
+    'imports.attempted': ('対象', 'Attempted'),
+    'imports.fine': ('町丁目以上で一致', 'Matched at 町丁目 or better'),
+    'imports.coarse_placed': ('粗い位置で配置（要確認）', 'Placed at a coarse level (review)'),
+    'imports.unplaced': ('位置を決められず', 'Could not be placed'),
+    'imports.levels': ('一致の細かさ', 'Match levels'),
+    'imports.no_point_title': ('位置なしで登録した場所（地図に出ません。位置を直してください）', 'Places kept without a point (not on the map; please fix)'),
+    'imports.needs_review_title': ('位置が粗い場所（確認してください）', 'Places placed at a coarse level (please check)'),
+    'imports.missing_title': ('前回あって今回のファイルにない場所', 'In the database but not in this file'),
+    'imports.closed_note': ('終了にしました（--close-missing）', 'Closed (--close-missing)'),
+    'imports.kept_note': ('削除していません。終了にするには --close-missing を付けて取り込み直してください', 'Not deleted. Re-import with --close-missing to close them'),
+    'imports.name': ('名称', 'Name'),
+    'imports.address': ('住所', 'Address'),
+    'imports.level': ('一致', 'Level'),
+    'imports.matched': ('一致した住所', 'Matched'),
+    'imports.id': ('ID', 'ID'),
+    'imports.more': ('ほか {n} 件', '{n} more'),
+    'imports.back': ('取り込み履歴へ戻る', 'Back to imports'),
+    'imports.closed': ('終了', 'Closed'),
+    'imports.notes': ('行ごとの記録', 'Row notes'),
+}
+
+_COVERAGE: Table = {
+    'coverage.title': ('空白地域・カバー状況', 'Coverage gaps'),
+    'coverage.intro': ('区域ごとに、場所の数、対象人口1,000人あたりの数、歩いて行ける範囲に住む人の割合、開いている曜日・時間帯を示します。計算方法は下の「計算方法」にあります。', 'Per area: places inside, places per 1,000 of the target population, the share of people within walking distance, and when places are open. The method is described below.'),
+    'coverage.layer': ('種類', 'Layer'),
+    'coverage.kind': ('区域の種類', 'Area kind'),
+    'coverage.muni': ('市区町村コード', 'Municipality code'),
+    'coverage.on': ('基準日', 'As of'),
+    'coverage.all': ('すべて', 'All'),
+    'coverage.show': ('表示', 'Show'),
+    'coverage.thresholds': ('判定の基準（しきい値）', 'Thresholds'),
+    'coverage.min_places': ('充足に必要な場所の数（以上）', 'Places needed for covered (at least)'),
+    'coverage.min_share': ('充足に必要な徒歩圏の割合（%以上）', 'Share within walking radius for covered (% at least)'),
+    'coverage.min_per_1000': ('充足に必要な1,000人あたりの数（以上・空欄で標準）', 'Places per 1,000 for covered (blank = default)'),
+    'coverage.apply': ('再計算', 'Recalculate'),
+    'coverage.reset': ('標準に戻す', 'Reset to defaults'),
+    'coverage.legend': ('凡例', 'Legend'),
+    'coverage.ranked': ('カバーの弱い順', 'Least covered first'),
+    'coverage.rank': ('順位', 'Rank'),
+    'coverage.area': ('区域', 'Area'),
+    'coverage.class': ('判定', 'Class'),
+    'coverage.places': ('場所数', 'Places'),
+    'coverage.target_pop': ('対象人口', 'Target population'),
+    'coverage.per_1000': ('1,000人あたり', 'Per 1,000'),
+    'coverage.covered_share': ('徒歩圏の割合', 'Within walking radius'),
+    'coverage.covered_pop': ('徒歩圏の人口', 'People within reach'),
+    'coverage.total_pop': ('総人口', 'Total population'),
+    'coverage.open': ('開いている時間帯', 'Open bands'),
+    'coverage.why': ('理由・注記', 'Why / notes'),
+    'coverage.groups': ('対象者別の場所数', 'Places by target group'),
+    'coverage.bands': ('曜日・時間帯ごとに開いている場所があるか', 'Is some place open, by weekday and time of day'),
+    'coverage.export': ('ダウンロード', 'Download'),
+    'coverage.csv': ('CSV（Excel用）', 'CSV (for Excel)'),
+    'coverage.geojson': ('GeoJSON（地図データ）', 'GeoJSON (map data)'),
+    'coverage.method': ('計算方法', 'Method'),
+    'coverage.candidates': ('新しい場所の候補地', 'Candidate sites'),
+    'coverage.cand_intro': ('候補地（既存の施設の一覧、または地図をクリックした地点）から、まだ歩いて行ける範囲に場所がない人を最も多く新たにカバーする k か所を順に選びます。', 'From candidate sites (places of a layer, or points clicked on the map), pick k sites one by one, each newly reaching the most people who have no place within walking distance yet.'),
+    'coverage.cand_layer': ('候補地の一覧', 'Candidates from layer'),
+    'coverage.none_option': ('使わない', 'None'),
+    'coverage.points': ('地図でクリックした地点（1行に「緯度,経度」）', "Points clicked on the map (one 'lat,lon' per line)"),
+    'coverage.k': ('選ぶ数 k', 'Number of sites k'),
+    'coverage.suggest': ('候補地を提案', 'Suggest sites'),
+    'coverage.clear_points': ('地点を消す', 'Clear points'),
+    'coverage.chosen': ('提案された候補地', 'Suggested sites'),
+    'coverage.gain': ('新たにカバーする人数', 'Newly reached'),
+    'coverage.before': ('前', 'Before'),
+    'coverage.after': ('後', 'After'),
+    'coverage.total_reach': ('全体の徒歩圏の割合', 'Overall share within reach'),
+    'coverage.changed': ('変わる区域', 'Areas that change'),
+    'coverage.no_choice': ('新たにカバーできる候補地はありませんでした。', 'No candidate reaches anyone new.'),
+    'coverage.no_areas': ('この種類の区域が登録されていません。', 'No areas of this kind are loaded.'),
+    'coverage.basis_area': ('人口が未登録のため面積の割合です', 'No population loaded: share of land area'),
+    'coverage.basis_total': ('全人口での割合（年齢別人口が未登録）', 'Share of everyone (age bands not loaded)'),
+    'coverage.public_loc_note': ('地図の場所の位置は公開用の位置です（非公開の場所は表示しません）。集計には各場所の登録位置を使います。', "Place markers show public locations only (hidden places are not drawn); counts use each place's registered location."),
+    'coverage.click_hint': ('地図をクリックすると候補地点を追加できます。', 'Click the map to add candidate points.'),
+    'coverage.yes': ('あり', 'yes'),
+    'coverage.no': ('なし', 'none'),
+    'coverage.unknown_time': ('時間不明', 'time unknown'),
+    'coverage.unscheduled': ('日程が構造化されていない場所', 'places without a structured schedule'),
+    'coverage.error': ('入力を確認してください', 'Please check the input'),
+    'coverage.map_label': ('区域ごとの判定の地図', 'Map of classes per area'),
+    'coverage.m2': ('㎡', 'm²'),
+    'coverage.people': ('人', 'people'),
+}
+
+_MEETING: Table = {
+    'meeting.page_title': ('会議用表示', 'Meeting mode'),
+    'meeting.heading': ('地域の集いの場・相談窓口', 'Places to go and people to talk to'),
+    'meeting.area_kind': ('区域', 'Areas'),
+    'meeting.layers': ('表示する場所', 'Places shown'),
+    'meeting.date': ('基準日', 'Date'),
+    'meeting.then': ('比較する日（前）', 'Compare with (earlier)'),
+    'meeting.compare': ('前と今を比べる', 'Compare then and now'),
+    'meeting.weekday': ('曜日', 'Day'),
+    'meeting.band': ('時間帯', 'Time'),
+    'meeting.any': ('すべて', 'Any'),
+    'meeting.consult': ('相談できる場所だけ', 'Consultation only'),
+    'meeting.coverage_layer': ('充足度を塗る種類', 'Coverage shading for'),
+    'meeting.none': ('なし', 'None'),
+    'meeting.focus_hint': ('区域をクリックすると、その区域に注目します。', 'Click an area to focus on it.'),
+    'meeting.clear_focus': ('全体を表示', 'Show all'),
+    'meeting.population': ('人口', 'Population'),
+    'meeting.ageing': ('高齢化率', 'Share aged 65+'),
+    'meeting.unknown': ('不明', 'unknown'),
+    'meeting.people': ('人', ''),
+    'meeting.kasho': ('か所', ''),
+    'meeting.places_by_layer': ('場所の数', 'Places'),
+    'meeting.no_place_open': ('どの場所も開いていない曜日・時間帯', 'Days and times with no place open'),
+    'meeting.none_missing': ('なし（毎日どこかが開いています）', 'None (something is open every day)'),
+    'meeting.unknown_times': ('時間が分からない場所', 'Places with unknown times'),
+    'meeting.coverage_pending': ('充足度は未計算です', 'Coverage not computed'),
+    'meeting.pop_basis_blocks': ('町丁別人口の合計', 'sum of small areas'),
+    'meeting.pop_basis_coverage': ('町丁別人口を面積で按分', 'small areas spread by area'),
+    'meeting.new': ('新しくできた場所', 'New places'),
+    'meeting.closed': ('なくなった場所', 'Closed places'),
+    'meeting.unchanged': ('変わらない場所', 'Unchanged places'),
+    'meeting.class_changes': ('充足度が変わった区域', 'Areas whose coverage class changed'),
+    'meeting.no_class_changes': ('充足度が変わった区域はありません', 'No area changed coverage class'),
+    'meeting.export': ('印刷・配布用', 'Print and hand out'),
+    'meeting.pdf_a4': ('PDF（A4横）', 'PDF (A4 landscape)'),
+    'meeting.pdf_a3': ('PDF（A3横）', 'PDF (A3 landscape)'),
+    'meeting.png': ('画像（PNG）', 'Image (PNG)'),
+    'meeting.html': ('地図ファイル（HTML・オフライン）', 'Map file (HTML, offline)'),
+    'meeting.csv': ('場所の一覧（CSV）', 'List of places (CSV)'),
+    'meeting.copy_link': ('この表示のリンク', 'Link to this view'),
+    'meeting.legend': ('凡例', 'Legend'),
+    'meeting.approx': ('破線の枠 = おおよその位置', 'Dashed edge = approximate location'),
+    'meeting.hidden': ('位置非公開の場所', 'Places with hidden location'),
+    'meeting.controls': ('設定', 'Settings'),
+    'meeting.area_outline': ('区域の境界', 'Area outline'),
+    'meeting.map_then': ('前', 'Then'),
+    'meeting.map_now': ('今', 'Now'),
+    'meeting.back': ('通常の地図へ', 'Back to the map'),
+    'meeting.bad_request': ('指定が正しくありません', 'Bad request'),
+}
+
+_EXPORT: Table = {
+    'export.title': ('つながりマップ 地域の集いの場・相談窓口', 'Tsunagari Map: places to go and people to talk to'),
+    'export.sources': ('出典', 'Sources'),
+    'export.no_base_map': ('背景地図なし（区域の境界と場所のみ）', 'No base map (area outlines and places only)'),
+    'export.fictional': ('このデモの場所はすべて架空のサンプルです。実在の施設ではありません。', 'Every place in this demo is a fictional sample, not a real venue.'),
+    'export.legend': ('凡例', 'Legend'),
+    'export.focus': ('注目する区域', 'Focused area'),
+    'export.population': ('人口', 'Population'),
+    'export.ageing': ('高齢化率', 'Share aged 65+'),
+    'export.unknown': ('不明', 'unknown'),
+    'export.places': ('場所の数', 'Places'),
+    'export.no_place_open': ('どの場所も開いていない曜日・時間帯', 'Days and times with no place open'),
+    'export.coverage': ('充足度', 'Coverage'),
+    'export.coverage_pending': ('充足度: 未計算', 'Coverage: not computed'),
+    'export.new': ('新しくできた場所', 'New places'),
+    'export.closed': ('なくなった場所', 'Closed places'),
+    'export.hidden': ('位置非公開の場所（地図に表示しません）', 'Places with hidden location (not on the map)'),
+    'export.approx': ('破線の枠 = おおよその位置', 'Dashed edge = approximate location'),
+    'export.north': ('北', 'N'),
+    'export.people': ('人', ''),
+    'export.kasho': ('か所', ''),
+    'export.then_now': ('比較', 'Comparison'),
+}
+
+_EXTRA_PAGE: Table = {
+    "menu": ("メニュー", "Menu"),
+    "map_layers": ("表示する地図の種類", "Map layers"),
+    "band_with_hours": ("{band}（{hours}）", "{band} ({hours})"),
+    "in_brackets": ("（{x}）", " ({x})"),
+    "all_day": ("終日", "all day"),
+    "band_sep": ("、", ", "),
+    "list_sep": ("・", ", "),
+    "count_places": ("{n}件", "{n} places"),
+    "capacity_people": ("{n}人", "{n}"),
+    "your_location": ("現在地", "Your location"),
+    "list_heading": ("{area}（{kind}）{title}", "{title}: {area} ({kind})"),
+    "coverage.point_label": ("地点{n} ({lat:.5f}, {lon:.5f})", "Point {n} ({lat:.5f}, {lon:.5f})"),
+    "coverage.area_basis_mark": ("※面積", "*area"),
+    "coverage.total_basis_mark": ("※全人口", "*everyone"),
+    "coverage.method_text": (
+        "場所の数：区域内に登録位置がある、基準日に活動中の場所（位置非公開の場所も実際の区域で数えます）。"
+        "対象人口：国勢調査の町丁ごとの人口（{target}）を、町丁の面積に均等に住んでいるとみなし、区域に含まれる面積の割合で按分した合計です。"
+        "徒歩圏の割合：同じ方法で、この種類の場所から直線{radius}m以内（区域の外の場所も含む）に住む人の割合です。"
+        "判定：区域内に場所がなければ「空白」、場所が{min_places}か所以上かつ徒歩圏の割合が{min_share:g}%以上{per_1000}なら「充足」、"
+        "それ以外は「手薄」です。詳しくは docs/coverage.md をご覧ください。",
+        "Places: active places of the layer whose registered location lies inside the area. Target population: "
+        "people {target} from census small areas (町丁), each small area's people spread evenly over its land and "
+        "counted by the part inside the area. Within walking radius: the same, for the parts of small areas within "
+        "{radius} m in a straight line of a place of the layer (also across the boundary). Classes: none = no place "
+        "inside; covered = at least {min_places} places and at least {min_share:g}% within walking radius{per_1000}; "
+        "thin = the rest. Full method: docs/coverage.md."),
+    "coverage.method_per_1000": ("かつ1,000人あたり{n:g}か所以上（対象人口がわかる場合）", " and at least {n:g} per 1,000 (when known)"),
+    "coverage.missing_day": ("{day}({bands})", "{day} ({bands})"),
+    "export.yes": ("あり", "yes"),
+    "export.fictional_yes": ("架空", "yes"),
+    "export.focus_class": ("（{klass}）", " ({klass})"),
+    "meeting.north_up": ("上が北", "North is up"),
+    "meeting.north": ("北", "N"),
+    "meeting.map": ("地図", "Map"),
+}
+
+# Reasons geo/ gives with its results (codes with parameters; see Msg).
+_REASONS: Table = {
+    "coverage.reason.no_place": ("区域内に場所がありません", "No place inside the area"),
+    "coverage.reason.few_places": ("場所が{places}か所（充足は{need}か所以上）", "{places} place(s) (covered needs {need}+)"),
+    "coverage.reason.share_low": ("徒歩圏の割合が{share:.0f}%（充足は{need:.0f}%以上）",
+                                  "{share:.0f}% within walking radius (covered needs {need:.0f}%+)"),
+    "coverage.reason.share_unknown": ("徒歩圏の割合が不明（充足は{need:.0f}%以上）",
+                                      "Share within walking radius unknown (covered needs {need:.0f}%+)"),
+    "coverage.reason.per_1000_low": ("1,000人あたり{per_1000:.2f}か所（充足は{need:g}以上）",
+                                     "{per_1000:.2f} per 1,000 (covered needs {need:g}+)"),
+    "coverage.reason.per_1000_skipped": ("1,000人あたりの基準は対象人口が不明のため使っていません",
+                                         "The per-1,000 criterion is skipped: target population unknown"),
+    "coverage.note.no_population": ("人口データが登録されていません", "No population data is loaded"),
+    "coverage.note.no_populated_block": ("区域内に人口のある町丁がありません", "No populated small area lies in this area"),
+    "coverage.note.band_not_loaded": ("{band}の人口が登録されていないため計算できません（全人口のみ）",
+                                      "Population {band} is not loaded (total only), so this cannot be computed"),
+    "coverage.note.zero_target": ("対象人口が0人です", "The target population is zero"),
+    "search.several_matches": ("名前が一致する場所がいくつかあります。下の一覧から選んでください。",
+                               "Several places match. Choose one below."),
+    "search.nothing_found": ("住所も場所の名前も見つかりませんでした。町名（例：元町1丁目）か場所の名前を入れてください。",
+                             "No address or place matched. Try a town name such as 元町1丁目, or a place name."),
+    "schedule.ask_directly": ("日程は直接お問い合わせください", "Please ask the place directly for dates"),
+}
+
+# Bad input (raised as Invalid(code, **params)); said in the reader's language.
+_INVALID: Table = {
+    "invalid.flag": ("{name} は 1 か 0 で指定してください", "{name} must be 1 or 0"),
+    "invalid.layer": ("場所の種類が不明です：{layers}", "Unknown kind of place: {layers}"),
+    "invalid.candidate_layer": ("候補地の一覧が不明です：{layer}", "Unknown candidate layer: {layer}"),
+    "invalid.day": ("曜日は 0（月）〜6（日）で指定してください", "The day must be 0 (Monday) to 6 (Sunday)"),
+    "invalid.time_band": ("時間帯は {bands} のどれかです", "The time of day must be one of: {bands}"),
+    "invalid.target": ("対象は {groups} のどれかです", "The target group must be one of: {groups}"),
+    "invalid.query_empty": ("住所か場所の名前を入力してください", "Type an address or a place name"),
+    "invalid.query_long": ("{n}文字以内で入力してください", "Use at most {n} characters"),
+    "invalid.area_spec": ("区域は ID か「種類:コード」で指定してください（種類：{kinds}）",
+                          "The area must be an id or kind:code (kinds: {kinds})"),
+    "invalid.area_kind": ("区域の種類が不明です：{kind}", "Unknown area kind: {kind}"),
+    "invalid.threshold_name": ("しきい値の名前が不明です：{name}", "Unknown threshold: {name}"),
+    "invalid.threshold_number": ("しきい値は数値で指定してください", "Thresholds must be numbers"),
+    "invalid.min_places": ("充足に必要な場所数は1以上です", "Places needed for covered must be at least 1"),
+    "invalid.min_share": ("徒歩圏の割合は0〜100%です", "The share within walking radius must be 0–100 %"),
+    "invalid.min_per_1000": ("1,000人あたりの場所数は0以上です", "Places per 1,000 must be 0 or more"),
+    "invalid.share_number": ("徒歩圏の割合は数値で入力してください", "The share must be a number"),
+    "invalid.k_range": ("候補の数 k は1〜50です", "The number of sites k must be 1–50"),
+    "invalid.k_integer": ("候補の数 k は整数で入力してください", "The number of sites k must be a whole number"),
+    "invalid.latlon_range": ("緯度・経度が範囲外です", "Latitude or longitude out of range"),
+    "invalid.point_line": ("{n}行目の地点が読めません（緯度,経度）", "Cannot read the point on line {n} (lat,lon)"),
+    "invalid.too_many_points": ("地点は{n}か所までです", "At most {n} points"),
+    "invalid.no_candidates": ("候補地の一覧を選ぶか、地図をクリックして地点を追加してください",
+                              "Choose a candidate layer or click points on the map"),
+    "invalid.municipality": ("市区町村コードは5桁か6桁の数字です", "The municipality code has 5 or 6 digits"),
+    "invalid.date": ("日付は 2026-11-23 の形で入力してください：{value}", "Dates are written as YYYY-MM-DD: {value}"),
+    "invalid.format": ("形式は {formats} のどれかです", "The format must be one of: {formats}"),
+    "invalid.paper": ("用紙は {papers} のどれかです", "The paper must be one of: {papers}"),
+    "invalid.number": ("{name} は数値で指定してください", "{name} must be a number"),
+    "invalid.range": ("{name} が範囲外です（{lo}〜{hi}）", "{name} is out of range ({lo} to {hi})"),
+    "invalid.limit": ("limit は 1〜{n} の整数です", "limit must be a whole number from 1 to {n}"),
+    "invalid.near": ("near は「緯度,経度」で指定してください", "near must be lat,lon"),
+    "invalid.near_or_bbox": ("near=緯度,経度 か bbox=西,南,東,北 を指定してください", "Give near=lat,lon or bbox=w,s,e,n"),
+    "invalid.q_or_latlon": ("q=住所か名前 か lat=緯度&lon=経度 を指定してください", "Give q=text or lat=..&lon=.."),
+    "invalid.bbox_numbers": ("bbox は 西,南,東,北 の4つの数値です", "bbox needs 4 numbers: west,south,east,north"),
+    "invalid.bbox_range": ("bbox が範囲外です", "bbox is out of range"),
+    "invalid.bbox_order": ("bbox は 西<東、南<北 です", "bbox must have west < east and south < north"),
+    "invalid.area_not_found": ("区域が見つかりません", "Area not found"),
+}
+
+# Every message: {key: (ja, en)}; parameters in str.format style ({n}, {name}). Other sections
+# (for example the importers' reasons) are dicts of the same shape merged in here.
+MESSAGES: Table = {**_COMMON, **_MAP, **_IMPORTS, **_COVERAGE, **_MEETING, **_EXPORT, **_EXTRA_PAGE,
+                   **_REASONS, **_INVALID, **PARAM_MESSAGES}
 
 
+# --------------------------------------------------------------------------- codes with parameters
+class Term(NamedTuple):
+    """A parameter that is itself a code (or codes) of a vocabulary: rendered as its label(s)."""
+    vocab: str
+    code: Any
+
+    def render(self, lang: str | None) -> str:
+        if isinstance(self.code, (list, tuple)):
+            return text("band_sep" if self.vocab == "time_band" else "list_sep", lang).join(
+                label(self.vocab, c, lang) for c in self.code)
+        return label(self.vocab, self.code, lang)
+
+
+class Msg(NamedTuple):
+    """A message code and its parameters: what geo/ returns instead of a sentence."""
+    key: str
+    params: dict = {}
+
+    def text(self, lang: str | None = "ja") -> str:
+        return text(self.key, lang, **self.params)
+
+
+class Invalid(ValueError):
+    """Bad input, as a message code with parameters (a ValueError, so callers that catch
+    ValueError keep working). str() is the Japanese text; web/ says it in the reader's language."""
+
+    def __init__(self, code: str, **params):
+        self.code, self.params = code, params
+        super().__init__(text(code, "ja", **params))
+
+    @property
+    def msg(self) -> Msg:
+        return Msg(self.code, self.params)
+
+    def text(self, lang: str | None = "ja") -> str:
+        return text(self.code, lang, **self.params)
+
+
+def message(exc: BaseException, lang: str | None = "ja") -> str:
+    """The text of an error for a person: Invalid in `lang`, anything else as it says itself."""
+    return exc.text(lang) if isinstance(exc, Invalid) else str(exc)
+
+
+# --------------------------------------------------------------------------- lookups
 def _lang_index(lang: str | None) -> int:
     return 1 if lang == "en" else 0
 
@@ -70,6 +634,11 @@ def _table(vocab: str) -> Table:
         import layers
 
         return {layer.id: (layer.name_ja, layer.name_en) for layer in layers.registry().values()}
+    if vocab == "area_kind":
+        import layers
+
+        return {**VOCABULARIES["area_kind"],
+                **{layer.id: (layer.name_ja, layer.name_en) for layer in layers.area_layers()}}
     return VOCABULARIES[vocab]
 
 
@@ -79,7 +648,10 @@ def codes(vocab: str) -> tuple[str, ...]:
 
 def label(vocab: str, code, lang: str | None = "ja") -> str:
     """The label of `code` in `vocab`; the code itself when the vocabulary does not know it."""
-    entry = _table(vocab).get(code)
+    table = _table(vocab)
+    entry = table.get(code)
+    if entry is None and code is not None and not isinstance(code, str):
+        entry = table.get(str(code))
     if entry is None:
         return "" if code is None else str(code)
     return entry[_lang_index(lang)] or entry[0]
@@ -90,13 +662,26 @@ def labels(vocab: str, lang: str | None = "ja") -> dict[str, str]:
     return {code: entry[i] or entry[0] for code, entry in _table(vocab).items()}
 
 
+def band_label(band: str, lang: str | None = "ja", hours: bool = False) -> str:
+    """A time band's label, with its hours when asked (menus): 午前（〜12時）."""
+    name = label("time_band", band, lang)
+    if not hours:
+        return name
+    return text("band_with_hours", lang, band=name, hours=label("time_band_hours", band, lang))
+
+
 def text(key: str, lang: str | None = "ja", **params) -> str:
-    """A message by key, with parameters filled in; the key itself when it is unknown."""
+    """A message by key, with parameters filled in; the key itself when it is unknown.
+    A parameter that is a Term (or Msg) is said in the same language."""
     entry = MESSAGES.get(key)
     if entry is None:
         return key
     template = entry[_lang_index(lang)] or entry[0]
-    return template.format(**params) if params else template
+    if not params:
+        return template
+    said = {k: (v.render(lang) if isinstance(v, Term) else v.text(lang) if isinstance(v, Msg) else v)
+            for k, v in params.items()}
+    return template.format(**said)
 
 
 # ----------------------------------------------------------------------------- imports (geo.ingest)

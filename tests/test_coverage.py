@@ -128,7 +128,7 @@ def test_synthetic_town_by_hand(town):
     # places per 1,000 of the target population (65+ for salons)
     assert a.target_population == 300 and a.per_1000 == pytest.approx(2 / 300 * 1000, abs=1e-3)
     assert b.per_1000 == pytest.approx(2 / 300 * 1000, abs=1e-3)
-    assert c.target_population is None and c.per_1000 is None and "65歳以上" in c.per_1000_note
+    assert c.target_population is None and c.per_1000 is None and "65歳以上" in c.per_1000_note.text("ja") and "aged 65+" in c.per_1000_note.text("en")
     assert d.per_1000 == 0.0
 
     # people within 800 m (64-sided circles vs the true circle: within 0.3 %)
@@ -146,8 +146,9 @@ def test_synthetic_town_by_hand(town):
     assert d.covered_share == pytest.approx(SEG / 16e6, rel=1e-2)   # a 64-gon cut: within 1 %
 
     # classes with the thresholds given
-    assert (a.klass, b.klass, c.klass, d.klass) == ("充足", "充足", "充足", "空白")
-    assert d.klass_en == "none" and d.reasons == ["区域内に場所がありません"]
+    assert (a.klass, b.klass, c.klass, d.klass) == ("covered", "covered", "covered", "none")
+    assert [r.text("ja") for r in d.reasons] == ["区域内に場所がありません"]
+    assert [r.text("en") for r in d.reasons] == ["No place inside the area"]
 
     # weekday/time bands and target groups of the places inside
     assert a.open_bands == {(0, "morning"), (2, "afternoon")}
@@ -164,18 +165,19 @@ def test_synthetic_town_by_hand(town):
 def test_thresholds_defaults_and_overrides(town):
     # salons' defaults: 充足 needs 2+ places, 60 % within reach and 1 per 1,000 65+
     res = by_code(cov.compute_coverage(town, "elementary", "salons"))
-    assert res["A"].klass == "手薄" and any("徒歩圏" in r for r in res["A"].reasons)
-    assert res["C"].klass == "手薄" and any("場所が1か所" in r for r in res["C"].reasons)
+    assert res["A"].klass == "thin" and any("徒歩圏" in r.text() for r in res["A"].reasons)
+    assert res["C"].klass == "thin" and any("場所が1か所" in r.text() for r in res["C"].reasons)
     # the per-1,000 criterion is skipped (and said so) where the target population is unknown
-    assert any("対象人口が不明" in r for r in res["C"].reasons)
+    assert any("対象人口が不明" in r.text() for r in res["C"].reasons)
     # an override per call
     # (A: 2 places, 23.5 % within reach, 6.7 per 1,000; C: one place)
     res = by_code(cov.compute_coverage(town, "elementary", "salons",
                                        thresholds={"min_places": 2, "min_covered_share": 0.2}))
-    assert [res[k].klass for k in "ABCD"] == ["充足", "充足", "手薄", "空白"]
+    assert [res[k].klass for k in "ABCD"] == ["covered", "covered", "thin", "none"]
     res = by_code(cov.compute_coverage(town, "elementary", "salons",
                                        thresholds={"min_places": 1, "min_covered_share": 0.2, "min_per_1000": 7}))
-    assert res["A"].klass == "手薄" and any("1,000人あたり6.67か所" in r for r in res["A"].reasons)
+    assert res["A"].klass == "thin" and any("1,000人あたり6.67か所" in r.text() for r in res["A"].reasons)
+    assert any("6.67 per 1,000" in r.text("en") for r in res["A"].reasons)
     with pytest.raises(ValueError):
         cov.compute_coverage(town, "elementary", "salons", thresholds={"min_covered_share": 1.5})
     with pytest.raises(ValueError):
@@ -199,7 +201,7 @@ def test_no_population_uses_area_share(town):
     assert a.share_basis == "area" and a.covered_population is None and a.total_population is None
     assert a.covered_share == pytest.approx((2 * CIRCLE - SEG) / 16e6, rel=3e-3)
     assert c.covered_share == pytest.approx(CIRCLE / 16e6, rel=3e-3)
-    assert a.per_1000 is None and "人口データ" in a.per_1000_note
+    assert a.per_1000 is None and "人口データ" in a.per_1000_note.text()
 
 
 def test_cache_is_invalidated_by_edits(town):
@@ -211,7 +213,7 @@ def test_cache_is_invalidated_by_edits(town):
     town.commit()
     assert cov.data_version(town) != v1
     d = by_code(cov.compute_coverage(town, "elementary", "salons"))["D"]
-    assert d.places == 1 and d.klass != "空白"
+    assert d.places == 1 and d.klass != "none"
     # an edit with plain SQL (status), and a population change
     town.execute(text("UPDATE place SET status = 'paused' WHERE name = 'P8'"))
     town.execute(text("UPDATE population SET total = 2000 WHERE area_id = (SELECT id FROM area WHERE code = 'S1')"))
@@ -237,11 +239,11 @@ def test_candidate_sites_greedy(town):
     first = s.chosen[0]
     assert first.label == "D公民館" and first.lat is None and first.lon is None
     assert first.gain == pytest.approx(800 * CIRCLE / 16e6, rel=3e-3)
-    assert len(s.chosen) == 2 and s.chosen[1].label.startswith("地点3")
+    assert len(s.chosen) == 2 and s.chosen[1].label.text("ja").startswith("地点3")
     assert s.chosen[1].gain == pytest.approx(800 * (CIRCLE - SEG - lens(1500)) / 16e6, rel=5e-3)
     assert s.covered_after == pytest.approx(s.covered_before + first.gain + s.chosen[1].gain, abs=0.2)
     change = {a.code: a for a in s.areas}["D"]
-    assert change.before_klass == "空白" and change.after_klass == "充足" and change.after_places == 2
+    assert change.before_klass == "none" and change.after_klass == "covered" and change.after_places == 2
     with pytest.raises(ValueError):
         cov.suggest_sites(town, "elementary", "salons", points=[(200, 0)])
 
@@ -290,9 +292,9 @@ def test_demo_matches_independent_geopandas(demo_db_url, session_for):
 def test_demo_kodomo_goal_and_junior_high(shared_demo_url, session_for):
     s = session_for(shared_demo_url)
     res = cov.compute_coverage(s, "elementary", "kodomo_shokudo")
-    none = [c for c in res if c.klass == "空白"]
+    none = [c for c in res if c.klass == "none"]
     assert none and all(c.places == 0 for c in none)
-    assert all("0〜14歳" in c.per_1000_note for c in res)      # age bands unknown: said, not invented
+    assert all("0〜14歳" in c.per_1000_note.text() for c in res)      # age bands unknown: said, not invented
     assert sum(c.places for c in cov.compute_coverage(s, "junior_high", "kodomo_shokudo")) == 10
 
 
@@ -322,14 +324,14 @@ def test_coverage_page_in_both_languages_with_names_escaped(hostile_names_client
 
 
 def test_coverage_csv_least_covered_first_with_formulas_neutralised(hostile_names_client):
-    resp = hostile_names_client.get("/coverage.csv?layer=kodomo_shokudo&kind=elementary")
+    resp = hostile_names_client.get("/coverage.csv?layer=kodomo_shokudo&kind=elementary&lang=ja")
     body = resp.get_data()
     assert resp.mimetype == "text/csv" and body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0][0].startswith("順位") and len([r for r in rows[1:] if r and r[0].isdigit()]) == 12
     names = [r[2] for r in rows[1:13]]
     assert "'=HYPERLINK(\"http://x\")" in names
-    assert rows[1][5] == "空白"                                # least covered first
+    assert rows[1][5] == "空白" and rows[1][6] == "none"       # least covered first
     assert any(r and r[0] == "出典 (source)" for r in rows)
 
 
@@ -343,6 +345,7 @@ def test_coverage_geojson_export(demo_client):
 def test_coverage_bad_input_is_a_message_not_a_crash(demo_client):
     bad = demo_client.get("/coverage?kind=nowhere&lang=ja")
     assert bad.status_code == 400 and "区域の種類が不明です: nowhere" in bad.get_data(as_text=True)
+    assert "unknown" not in bad.get_data(as_text=True).lower()           # Japanese only on a Japanese page
     bad = demo_client.get("/coverage?kind=nowhere&lang=en")
     assert bad.status_code == 400 and "Unknown area kind: nowhere" in bad.get_data(as_text=True)
     assert demo_client.get("/coverage.csv?min_share=abc").status_code == 400

@@ -45,7 +45,7 @@ def test_profile_counts_population_unknown_ageing_and_missing_times(shared_demo_
     assert prof.population["total"] and prof.population["total"] > 1000
     assert prof.population["age_65_over"] is None and prof.ageing_rate is None
     # coverage classes from geo.analysis.coverage
-    assert prof.coverage_available and {r["klass"] for r in prof.layers} <= {"空白", "手薄", "充足"}
+    assert prof.coverage_available and {r["klass"] for r in prof.layers} <= {"none", "thin", "covered"}
     # missing slots are exactly the (weekday, band) pairs no place inside is open in
     inside = [p for r in prof.layers for p in r["places"]]
     opened = set()
@@ -54,7 +54,7 @@ def test_profile_counts_population_unknown_ageing_and_missing_times(shared_demo_
     assert set(prof.missing_slots) == set(meeting.ALL_SLOTS) - opened
     assert len(prof.missing_slots) + len(prof.open_slots) == 21
     assert meeting.slots_text([(5, "morning"), (5, "evening"), (6, "morning"), (6, "afternoon"), (6, "evening")]) \
-        == ["土 午前・夜", "日 終日"]
+        == ["土 午前、夕方・夜", "日 終日"]
 
 
 def test_ageing_rate_when_the_age_band_is_known(demo_db_url, session_for):
@@ -74,7 +74,7 @@ def test_then_and_now_new_closed_unchanged_and_class_change(demo_db_url, session
     then, now = dt.date(2026, 1, 1), DAY
     # an area with no 子ども食堂 now: a new one opening in 2026-06 must change its class
     from geo.analysis.coverage import compute_coverage
-    empty = next(c for c in compute_coverage(s, "elementary", "kodomo_shokudo", on_date=now) if c.klass == "空白")
+    empty = next(c for c in compute_coverage(s, "elementary", "kodomo_shokudo", on_date=now) if c.klass == "none")
     area = s.get(Area, empty.area_id)
     new = _add_place(s, "kodomo_shokudo", area, "新しい子ども食堂（架空）", valid_from=dt.date(2026, 6, 1),
                      schedule=parse_schedule("毎週土曜日 11:00～13:00"), fictional=True)
@@ -97,7 +97,7 @@ def test_then_and_now_new_closed_unchanged_and_class_change(demo_db_url, session
     # counts per area then and now, and the class change of that area
     assert cmp.counts[area.id]["now"] == cmp.counts[area.id]["then"] + 2
     change = next(c for c in cmp.class_changes if c["area_id"] == area.id and c["layer"] == "kodomo_shokudo")
-    assert change["then"] == "空白" and change["now"] in ("手薄", "充足") and change["changed"]
+    assert change["then"] == "none" and change["now"] in ("thin", "covered") and change["changed"]
     unchanged = [c for c in cmp.class_changes if c["layer"] == "support_branches"]
     assert unchanged and not any(c["changed"] for c in unchanged)
 
@@ -105,9 +105,9 @@ def test_then_and_now_new_closed_unchanged_and_class_change(demo_db_url, session
     client = make_app(demo_db_url).test_client()
     d = client.get(f"/meeting/data.json?kind=elementary&on={now}&then={then}&cov=kodomo_shokudo").get_json()
     assert d["comparison"]["new"] == 2 and d["comparison"]["closed"] == 1
-    assert any(c["area_id"] == area.id and c["now"] != "空白" for c in d["comparison"]["class_changes"])
+    assert any(c["area_id"] == area.id and c["now"] != "none" for c in d["comparison"]["class_changes"])
     feat = next(f for f in d["areas"]["features"] if f["properties"]["id"] == area.id)
-    assert feat["properties"]["klass_then"] == "空白" and feat["properties"]["klass"] != "空白"
+    assert feat["properties"]["klass_then"] == "none" and feat["properties"]["klass"] != "none"
     assert {p["change"] for p in d["places"]} == {"new", "closed", "unchanged"}
     assert any(h["name"] == "非公開の縁側（架空）" for h in d["hidden"])
 

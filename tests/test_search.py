@@ -77,9 +77,9 @@ def test_search_by_place_name(s):
     assert found.origin.kind == "place" and found.origin.label == one.name
     assert (found.origin.lat, found.origin.lon) == (search.result(one)["lat"], search.result(one)["lon"])
     several = search.search_text(s, "いきいきサロン")
-    assert several.origin is None and len(several.matches) > 1 and "いくつか" in several.reason
+    assert several.origin is None and len(several.matches) > 1 and "いくつか" in several.reason.text("ja")
     nothing = search.search_text(s, "ほげほげ町")
-    assert nothing.origin is None and not nothing.matches and "見つかりません" in nothing.reason
+    assert nothing.origin is None and not nothing.matches and "見つかりません" in nothing.reason.text("ja")
     # LIKE wildcards are plain characters
     assert search.places_named(s, "%") == [] and search.places_named(s, "_") == []
     with pytest.raises(ValueError):

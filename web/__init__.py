@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import os
+import re
 
 from flask import Flask, g, jsonify, render_template, request
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from geo.storage.db import database_url, session_factory
-from web.i18n import current_lang, t
+from web.i18n import band_label, current_lang, label, say, t
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -42,7 +44,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.context_processor
     def inject():
-        return {"t": t, "lang": current_lang(), "has_endpoint": lambda name: name in app.view_functions}
+        return {"t": t, "label": label, "band_label": band_label, "say": say, "lang": current_lang(),
+                "has_endpoint": lambda name: name in app.view_functions, "layer_css": layer_css}
 
     @app.after_request
     def remember_lang(resp):
@@ -85,10 +88,29 @@ def _register_error_handlers(app: Flask) -> None:
     def bad_parameter(exc: BadParameter):
         return answer(exc.message(current_lang()), 400)
 
+    @app.errorhandler(vocab.Invalid)
+    def invalid(exc: vocab.Invalid):  # bad input found by geo/ (a code with parameters)
+        return answer(say(exc), 400)
+
     @app.errorhandler(InternalServerError)
     def internal_error(exc: InternalServerError):
         # Flask has already logged the exception (app.logger.error with the traceback)
         return answer(vocab.text("error_internal", current_lang()), 500)
+# How the resident map draws each marker shape a layer declares (layers/*.py marker_shape).
+SHAPE_RADIUS = {"circle": "50%", "square": "3px", "diamond": "0 50% 50% 50%",
+                "triangle": "10px 10px 50% 50%", "hexagon": "30%"}
+
+
+def layer_css() -> Markup:
+    """Per-layer marker and border rules, generated from the layer files (no layer id in CSS files)."""
+    import layers
+
+    rules = []
+    for layer in layers.place_layers():
+        ident, fill = re.sub(r"[^A-Za-z0-9_-]", "", layer.id), re.sub(r"[^#0-9A-Fa-f]", "", layer.fill)
+        rules.append(f".pm-{ident} {{ background: {fill}; border-radius: {SHAPE_RADIUS.get(layer.marker_shape, '50%')}; }}")
+        rules.append(f".pm-border-{ident} {{ border-left-color: {fill} !important; }}")
+    return Markup("\n".join(rules))
 
 
 def db_session() -> Session:

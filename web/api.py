@@ -7,7 +7,7 @@ from geo.places import queries, search
 from geo.places.privacy import public_feature
 from geo.storage.models import AREA_KINDS, Place
 from web import db_session, params
-from web.i18n import current_lang
+from web.i18n import current_lang, say, t
 from web.params import BadParameter
 
 bp = Blueprint("api", __name__)
@@ -36,7 +36,7 @@ def places():
 def place(place_id: int):
     p = db_session().get(Place, place_id)
     if p is None:
-        return jsonify({"error": "見つかりません (not found)"}), 404
+        return jsonify({"error": t("not_found")}), 404
     return jsonify(search.feature(p, current_lang(), dates=3))
 
 
@@ -57,11 +57,11 @@ def search_endpoint():
         out["matches"] = [search.result(p, lang) for p in found.matches]
         origin = found.origin
         if origin is None:
-            out["message"] = found.reason
+            out["message"] = say(found.reason)
     elif request.args.get("lat") is not None or request.args.get("lon") is not None:
         origin = search.Origin(lat=params.required(params.number("lat", -90, 90), "lat"),
                                lon=params.required(params.number("lon", -180, 180), "lon"),
-                               label=(request.args.get("label") or ("現在地" if lang == "ja" else "Your location"))[:100],
+                               label=(request.args.get("label") or t("your_location"))[:100],
                                kind="location")
     else:
         raise BadParameter("param_need_one", options="q / lat=..&lon=..")

@@ -20,84 +20,21 @@ from geo.places import queries
 from geo.ingest.text import neutralise_formula
 from geo.storage.models import Area
 from geo.places.privacy import public_feature
-from geo.places.schedule import WEEKDAYS_EN, WEEKDAYS_JA, format_date_ja
+from geo import vocab
+from geo.places.schedule import format_date_ja
+from geo.vocab import Invalid
 from web import db_session, params
-from web.i18n import current_lang
+from web.i18n import current_lang, say
 from geo import clock
 from web.params import BadParameter
 
 bp = Blueprint("coverage", __name__)
 
-TEXTS: dict[str, tuple[str, str]] = {
-    "title": ("空白地域・カバー状況", "Coverage gaps"),
-    "intro": ("区域ごとに、場所の数、対象人口1,000人あたりの数、歩いて行ける範囲に住む人の割合、開いている曜日・時間帯を示します。計算方法は下の「計算方法」にあります。",
-              "Per area: places inside, places per 1,000 of the target population, the share of people within walking distance, and when places are open. The method is described below."),
-    "layer": ("種類", "Layer"), "kind": ("区域の種類", "Area kind"), "muni": ("市区町村コード", "Municipality code"),
-    "on": ("基準日", "As of"), "all": ("すべて", "All"), "show": ("表示", "Show"),
-    "thresholds": ("判定の基準（しきい値）", "Thresholds"),
-    "min_places": ("充足に必要な場所の数（以上）", "Places needed for covered (at least)"),
-    "min_share": ("充足に必要な徒歩圏の割合（%以上）", "Share within walking radius for covered (% at least)"),
-    "min_per_1000": ("充足に必要な1,000人あたりの数（以上・空欄で標準）", "Places per 1,000 for covered (blank = default)"),
-    "apply": ("再計算", "Recalculate"), "reset": ("標準に戻す", "Reset to defaults"),
-    "legend": ("凡例", "Legend"), "ranked": ("カバーの弱い順", "Least covered first"),
-    "rank": ("順位", "Rank"), "area": ("区域", "Area"), "class": ("判定", "Class"), "places": ("場所数", "Places"),
-    "target_pop": ("対象人口", "Target population"), "per_1000": ("1,000人あたり", "Per 1,000"),
-    "covered_share": ("徒歩圏の割合", "Within walking radius"), "covered_pop": ("徒歩圏の人口", "People within reach"),
-    "total_pop": ("総人口", "Total population"), "open": ("開いている時間帯", "Open bands"),
-    "why": ("理由・注記", "Why / notes"), "groups": ("対象者別の場所数", "Places by target group"),
-    "bands": ("曜日・時間帯ごとに開いている場所があるか", "Is some place open, by weekday and time of day"),
-    "export": ("ダウンロード", "Download"), "csv": ("CSV（Excel用）", "CSV (for Excel)"),
-    "geojson": ("GeoJSON（地図データ）", "GeoJSON (map data)"),
-    "method": ("計算方法", "Method"),
-    "candidates": ("新しい場所の候補地", "Candidate sites"),
-    "cand_intro": ("候補地（既存の施設の一覧、または地図をクリックした地点）から、まだ歩いて行ける範囲に場所がない人を最も多く新たにカバーする k か所を順に選びます。",
-                   "From candidate sites (places of a layer, or points clicked on the map), pick k sites one by one, each newly reaching the most people who have no place within walking distance yet."),
-    "cand_layer": ("候補地の一覧", "Candidates from layer"), "none_option": ("使わない", "None"),
-    "points": ("地図でクリックした地点（1行に「緯度,経度」）", "Points clicked on the map (one 'lat,lon' per line)"),
-    "k": ("選ぶ数 k", "Number of sites k"), "suggest": ("候補地を提案", "Suggest sites"),
-    "clear_points": ("地点を消す", "Clear points"),
-    "chosen": ("提案された候補地", "Suggested sites"), "gain": ("新たにカバーする人数", "Newly reached"),
-    "before": ("前", "Before"), "after": ("後", "After"), "total_reach": ("全体の徒歩圏の割合", "Overall share within reach"),
-    "changed": ("変わる区域", "Areas that change"), "no_choice": ("新たにカバーできる候補地はありませんでした。", "No candidate reaches anyone new."),
-    "no_areas": ("この種類の区域が登録されていません。", "No areas of this kind are loaded."),
-    "basis_area": ("人口が未登録のため面積の割合です", "No population loaded: share of land area"),
-    "basis_total": ("全人口での割合（年齢別人口が未登録）", "Share of everyone (age bands not loaded)"),
-    "public_loc_note": ("地図の場所の位置は公開用の位置です（非公開の場所は表示しません）。集計には各場所の登録位置を使います。",
-                        "Place markers show public locations only (hidden places are not drawn); counts use each place's registered location."),
-    "click_hint": ("地図をクリックすると候補地点を追加できます。", "Click the map to add candidate points."),
-    "yes": ("あり", "yes"), "no": ("なし", "none"), "unknown_time": ("時間不明", "time unknown"),
-    "unscheduled": ("日程が構造化されていない場所", "places without a structured schedule"),
-    "error": ("入力を確認してください", "Please check the input"),
-    "map_label": ("区域ごとの判定の地図", "Map of classes per area"),
-    "m2": ("㎡", "m²"), "people": ("人", "people"),
-}
-KLASS_DESC = {
-    "空白": ("空白：区域内に場所がない", "None: no place inside"),
-    "手薄": ("手薄：場所はあるが基準に届かない", "Thin: places, but below the thresholds"),
-    "充足": ("充足：基準を満たす", "Covered: meets the thresholds"),
-}
-KLASS_SYMBOL = {"空白": "✕", "手薄": "△", "充足": "○"}
-BAND_JA = {"morning": "午前", "afternoon": "午後", "evening": "夜"}
-BAND_EN = {"morning": "am", "afternoon": "pm", "evening": "eve"}
-KIND_NAMES = {"town_block": ("町丁・字", "Town blocks"), "catchment": ("担当圏域", "Catchments"),
-              "daily_life_area": ("日常生活圏域", "Daily-life areas"), "district": ("地区", "Districts"),
-              "municipality": ("市区町村", "Municipalities")}
-GROUP_EN = {"こども": "Children", "子育て世帯": "Families", "高齢者": "Older people",
-            "障害のある人": "People with disabilities", "誰でも": "Everyone"}
-
-
-def tx(key: str) -> str:
-    ja, en = TEXTS[key]
-    return en if current_lang() == "en" else ja
+# Texts: geo/vocab.py (keys "coverage.*", vocabularies "coverage_class", "time_band", "area_kind", ...).
 
 
 def kind_name(kind: str, lang: str) -> str:
-    try:
-        layer = layers.get(kind)
-        return layer.name(lang)
-    except KeyError:
-        ja, en = KIND_NAMES.get(kind, (kind, kind))
-        return en if lang == "en" else ja
+    return vocab.label("area_kind", kind, lang)
 
 
 def _kinds(session) -> list[str]:
@@ -108,7 +45,7 @@ def _options(session, args=None) -> dict:
     """The request's coverage options, typed (raises web.params.BadParameter)."""
     place_ids = [l.id for l in layers.place_layers()]
     kinds = _kinds(session)
-    layer_id = params.choice("layer", place_ids, "kodomo_shokudo" if "kodomo_shokudo" in place_ids else place_ids[0],
+    layer_id = params.choice("layer", place_ids, layers.default_place_layer().id,
                              args, label=("種類", "layer"))
     default_kind = "elementary" if "elementary" in kinds or not kinds else kinds[0]
     kind = params.choice("kind", kinds, default_kind, args, label=("区域の種類", "area kind")) if kinds else default_kind
@@ -130,25 +67,28 @@ def _compute(session, opt):
 
 def bands_text(c: cov.AreaCoverage, lang: str) -> list[tuple[str, str]]:
     """Per weekday: (weekday label, open bands text)."""
-    names = WEEKDAYS_EN if lang == "en" else WEEKDAYS_JA
-    bandnames = BAND_EN if lang == "en" else BAND_JA
+    names = vocab.labels("weekday", lang)
+    bandnames = vocab.labels("time_band", lang)
+    sep = vocab.text("band_sep", lang)
     out = []
     for wd in range(7):
         open_ = [bandnames[b] for b in cov.BANDS if (wd, b) in c.open_bands]
         if not open_ and wd in c.unknown_time_weekdays:
-            open_ = [tx("unknown_time")]
-        out.append((names[wd], "・".join(open_) if open_ else "—"))
+            open_ = [vocab.text("coverage.unknown_time", lang)]
+        out.append((names[str(wd)], sep.join(open_) if open_ else "—"))
     return out
 
 
 def missing_text(c: cov.AreaCoverage, lang: str) -> str:
-    names = WEEKDAYS_EN if lang == "en" else WEEKDAYS_JA
-    bandnames = BAND_EN if lang == "en" else BAND_JA
+    names = vocab.labels("weekday", lang)
+    bandnames = vocab.labels("time_band", lang)
+    sep = vocab.text("band_sep", lang)
     parts = []
     for wd in range(7):
         miss = [b for (w, b) in c.missing_bands if w == wd]
         if miss:
-            parts.append(f"{names[wd]}({'・'.join(bandnames[b] for b in miss)})")
+            parts.append(vocab.text("coverage.missing_day", lang, day=names[str(wd)],
+                                    bands=sep.join(bandnames[b] for b in miss)))
     return " ".join(parts)
 
 
@@ -157,8 +97,8 @@ def _rows(results: list[cov.AreaCoverage], lang: str) -> list[dict]:
     rows = []
     for i, c in enumerate(ranked, start=1):
         rows.append({"rank": i, "c": c, "bands": bands_text(c, lang), "missing": missing_text(c, lang),
-                     "reasons": c.reasons_en if lang == "en" else c.reasons,
-                     "note": c.per_1000_note_en if lang == "en" else c.per_1000_note,
+                     "reasons": [m.text(lang) for m in c.reasons],
+                     "note": say(c.per_1000_note, lang),
                      "open_count": len(c.open_bands)})
     return rows
 
@@ -170,8 +110,8 @@ def coverage_page():
     error = None
     try:
         opt = _options(session)
-    except BadParameter as exc:
-        error = exc.message(lang)
+    except (BadParameter, Invalid) as exc:
+        error = say(exc, lang)
         opt = _options(session, {})  # show the defaults with the message
     layer = layers.get(opt["layer"])
     results = _compute(session, opt) if opt["kinds"] else []
@@ -192,8 +132,11 @@ def coverage_page():
             suggestion = cov.suggest_sites(session, opt["kind"], opt["layer"], candidate_layer=cand_layer or None,
                                            points=points, k=k_int, on_date=opt["on"], municipality_code=opt["muni"],
                                            thresholds=opt["thresholds"])
-        except BadParameter as exc:
-            error = exc.message(lang)
+        except (BadParameter, Invalid) as exc:
+            error = say(exc, lang)
+        if suggestion is not None:
+            for cand in suggestion.chosen:
+                cand.label = say(cand.label, lang) if isinstance(cand.label, vocab.Msg) else cand.label
 
     by_id = {c.area_id: c for c in results}
     areas = queries.areas_geojson(session, opt["kind"], simplify_deg=0.00005) if opt["kinds"] else \
@@ -204,7 +147,7 @@ def coverage_page():
         c = by_id.get(f["id"])
         if c is None:
             continue
-        f["properties"].update({"klass": c.klass, "klass_en": c.klass_en, "places": c.places,
+        f["properties"].update({"klass": c.klass, "places": c.places,
                                 "share": None if c.covered_share is None else round(c.covered_share * 100),
                                 "rank": rank_of.get(c.area_id)})
         features.append(f)
@@ -217,7 +160,7 @@ def coverage_page():
                      for c in (suggestion.chosen if suggestion else []) if c.lat is not None]
     map_data = {"areas": {"type": "FeatureCollection", "features": features}, "places": place_points,
                 "chosen": chosen_points, "colour": layer.colour, "tiles": _tiles(),
-                "labels": {k: (cov.KLASS_EN[k].capitalize() if lang == "en" else k) for k in KLASS_DESC},
+                "labels": vocab.labels("coverage_class", lang), "symbols": vocab.COVERAGE_SYMBOLS,
                 "walking_radius_m": layer.walking_radius_m, "lang": lang,
                 "bounds": _bounds(features)}
     counts = cov.summary(results)
@@ -227,24 +170,22 @@ def coverage_page():
     export_args.setdefault("layer", opt["layer"])
     export_args.setdefault("kind", opt["kind"])
     return render_template(
-        "coverage.html", tx=tx, opt=opt, layer=layer, rows=rows, counts=counts, error=error,
+        "coverage.html", opt=opt, layer=layer, rows=rows, counts=counts, error=error,
         place_layers=layers.place_layers(), kind_name=kind_name, map_data=map_data,
-        klass_desc={k: (v[1] if lang == "en" else v[0]) for k, v in KLASS_DESC.items()},
-        klass_symbol=KLASS_SYMBOL, group_cols=cols, group_matrix=matrix,
-        group_label=(lambda g: GROUP_EN.get(g, g)) if lang == "en" else (lambda g: g),
+        klass_codes=vocab.COVERAGE_CLASSES, klass_symbol=vocab.COVERAGE_SYMBOLS, group_cols=cols, group_matrix=matrix,
         suggestion=suggestion, points_text=points_text, cand_layer=cand_layer, k=k,
         on_label=_date_label(opt["on"] or clock.today(), lang),
         csv_url=url_for("coverage.coverage_csv", **export_args),
         geojson_url=url_for("coverage.coverage_geojson", **export_args),
-        target_label=cov.TARGET_LABEL[layer.target_population][1 if lang == "en" else 0],
+        target_label=vocab.label("target_population", layer.target_population, lang),
         attributions=queries.attributions(session), fictional=queries.has_fictional(session),
-        weekday_names=WEEKDAYS_EN if lang == "en" else list(WEEKDAYS_JA),
+        weekday_names=list(vocab.labels("weekday", lang).values()),
     ), (400 if error and not request.args.get("suggest") else 200)
 
 
 def _date_label(day: dt.date, lang: str) -> str:
     if lang == "en":
-        return f"{WEEKDAYS_EN[day.weekday()]} {day.day} {day:%b} {day.year}"
+        return f"{vocab.label('weekday', day.weekday(), 'en')} {day.day} {day:%b} {day.year}"
     return format_date_ja(day)
 
 
@@ -271,30 +212,20 @@ def _bounds(features: list[dict]) -> list[list[float]] | None:
 
 
 # --------------------------------------------------------------------------- exports
-CSV_HEADER = [
-    ("rank", "順位"), ("code", "区域コード"), ("name", "区域名"), ("kind", "区域の種類"), ("layer", "種類"),
-    ("class", "判定"), ("class_en", "判定(英)"), ("places", "場所数"), ("target_population_kind", "対象人口の区分"),
-    ("target_population", "対象人口"), ("per_1000", "1000人あたり場所数"), ("per_1000_note", "1000人あたりの注記"),
-    ("covered_population", "徒歩圏の人口"), ("covered_share_pct", "徒歩圏の割合(%)"), ("share_basis", "割合の基準"),
-    ("walking_radius_m", "徒歩圏の半径(m)"), ("total_population", "総人口"), ("population_65_over", "65歳以上人口"),
-    ("population_0_14", "0-14歳人口"), ("open_bands", "開いている曜日・時間帯の数(21中)"),
-    ("missing_bands", "開いている場所がない曜日・時間帯"), ("reasons", "判定の理由"),
-]
-
-
 def _export_record(rank: int, c: cov.AreaCoverage, lang: str) -> dict:
     return {
-        "rank": rank, "code": c.code, "name": c.name, "kind": c.kind, "layer": c.layer_id, "class": c.klass,
-        "class_en": c.klass_en, "places": c.places, "target_population_kind": c.target_population_kind,
+        "rank": rank, "code": c.code, "name": c.name, "kind": c.kind, "layer": c.layer_id,
+        "class": vocab.label("coverage_class", c.klass, lang), "class_code": c.klass, "places": c.places,
+        "target_population_kind": c.target_population_kind,
         "target_population": c.target_population, "per_1000": c.per_1000,
-        "per_1000_note": c.per_1000_note_en if lang == "en" else c.per_1000_note,
+        "per_1000_note": say(c.per_1000_note, lang),
         "covered_population": c.covered_population,
         "covered_share_pct": None if c.covered_share is None else round(c.covered_share * 100, 1),
         "share_basis": c.share_basis, "walking_radius_m": c.walking_radius_m,
         "total_population": c.total_population, "population_65_over": c.population_65_over,
         "population_0_14": c.population_0_14, "open_bands": len(c.open_bands),
         "missing_bands": missing_text(c, lang),
-        "reasons": " / ".join(c.reasons_en if lang == "en" else c.reasons),
+        "reasons": " / ".join(m.text(lang) for m in c.reasons),
     }
 
 
@@ -311,11 +242,12 @@ def coverage_csv():
     lang = current_lang()
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow([f"{ja} ({en})" for en, ja in CSV_HEADER])
+    columns = vocab.labels("coverage_csv_column", lang)
+    w.writerow(list(columns.values()))
     for i, c in enumerate(results, start=1):
         rec = _export_record(i, c, lang)
         w.writerow([neutralise_formula(v) if isinstance(v, str) else ("" if v is None else v)
-                    for v in (rec[k] for k, _ in CSV_HEADER)])
+                    for v in (rec[k] for k in columns)])
     w.writerow([])
     for a in queries.attributions(session):
         w.writerow([neutralise_formula("出典 (source)"), neutralise_formula(a)])

@@ -35,7 +35,7 @@ def popup_html(place, lang: str, today: dt.date) -> str:
     from geo.places.schedule import format_next_en, format_next_ja
 
     layer = layers.get(place.layer)
-    p = public_place(place)
+    p = public_place(place, lang)
     nxt = format_next_en(place.schedule, today) if lang == "en" else format_next_ja(place.schedule, today)
     rows = [f'<div class="popup-layer" style="color:{escape(layer.colour)}">{escape(layer.name(lang))}</div>',
             f'<h3 class="popup-name">{escape(p["name"])}</h3>']

@@ -13,72 +13,16 @@ import layers
 from geo.render import exports
 from geo.analysis import meeting
 from geo.places import queries
-from geo.places.schedule import WEEKDAYS_EN, WEEKDAYS_JA, format_date_ja
+from geo.places.schedule import format_date_ja
+from geo.vocab import COVERAGE_CLASSES, Invalid
 from web import db_session, params
-from web.i18n import current_lang, t
+from web.i18n import band_label, current_lang, js_texts, label, labels, say, t
 from web.maps import GSI_TILES
 from geo import clock
 
 bp = Blueprint("meeting", __name__)
 
-TEXT: dict[str, dict[str, str]] = {
-    "page_title": {"ja": "会議用表示", "en": "Meeting mode"},
-    "heading": {"ja": "地域の集いの場・相談窓口", "en": "Places to go and people to talk to"},
-    "area_kind": {"ja": "区域", "en": "Areas"},
-    "layers": {"ja": "表示する場所", "en": "Places shown"},
-    "date": {"ja": "基準日", "en": "Date"},
-    "then": {"ja": "比較する日（前）", "en": "Compare with (earlier)"},
-    "compare": {"ja": "前と今を比べる", "en": "Compare then and now"},
-    "weekday": {"ja": "曜日", "en": "Day"},
-    "band": {"ja": "時間帯", "en": "Time"},
-    "any": {"ja": "すべて", "en": "Any"},
-    "consult": {"ja": "相談できる場所だけ", "en": "Consultation only"},
-    "coverage_layer": {"ja": "充足度を塗る種類", "en": "Coverage shading for"},
-    "none": {"ja": "なし", "en": "None"},
-    "focus_hint": {"ja": "区域をクリックすると、その区域に注目します。", "en": "Click an area to focus on it."},
-    "clear_focus": {"ja": "全体を表示", "en": "Show all"},
-    "population": {"ja": "人口", "en": "Population"},
-    "ageing": {"ja": "高齢化率", "en": "Share aged 65+"},
-    "unknown": {"ja": "不明", "en": "unknown"},
-    "people": {"ja": "人", "en": ""},
-    "kasho": {"ja": "か所", "en": ""},
-    "places_by_layer": {"ja": "場所の数", "en": "Places"},
-    "no_place_open": {"ja": "どの場所も開いていない曜日・時間帯", "en": "Days and times with no place open"},
-    "none_missing": {"ja": "なし（毎日どこかが開いています）", "en": "None (something is open every day)"},
-    "unknown_times": {"ja": "時間が分からない場所", "en": "Places with unknown times"},
-    "coverage_pending": {"ja": "充足度は未計算です", "en": "Coverage not computed"},
-    "pop_basis_blocks": {"ja": "町丁別人口の合計", "en": "sum of small areas"},
-    "pop_basis_coverage": {"ja": "町丁別人口を面積で按分", "en": "small areas spread by area"},
-    "new": {"ja": "新しくできた場所", "en": "New places"},
-    "closed": {"ja": "なくなった場所", "en": "Closed places"},
-    "unchanged": {"ja": "変わらない場所", "en": "Unchanged places"},
-    "class_changes": {"ja": "充足度が変わった区域", "en": "Areas whose coverage class changed"},
-    "no_class_changes": {"ja": "充足度が変わった区域はありません", "en": "No area changed coverage class"},
-    "export": {"ja": "印刷・配布用", "en": "Print and hand out"},
-    "pdf_a4": {"ja": "PDF（A4横）", "en": "PDF (A4 landscape)"},
-    "pdf_a3": {"ja": "PDF（A3横）", "en": "PDF (A3 landscape)"},
-    "png": {"ja": "画像（PNG）", "en": "Image (PNG)"},
-    "html": {"ja": "地図ファイル（HTML・オフライン）", "en": "Map file (HTML, offline)"},
-    "csv": {"ja": "場所の一覧（CSV）", "en": "List of places (CSV)"},
-    "copy_link": {"ja": "この表示のリンク", "en": "Link to this view"},
-    "legend": {"ja": "凡例", "en": "Legend"},
-    "approx": {"ja": "破線の枠 = おおよその位置", "en": "Dashed edge = approximate location"},
-    "hidden": {"ja": "位置非公開の場所", "en": "Places with hidden location"},
-    "controls": {"ja": "設定", "en": "Settings"},
-    "area_outline": {"ja": "区域の境界", "en": "Area outline"},
-    "map_then": {"ja": "前", "en": "Then"},
-    "map_now": {"ja": "今", "en": "Now"},
-    "back": {"ja": "通常の地図へ", "en": "Back to the map"},
-    "bad_request": {"ja": "指定が正しくありません", "en": "Bad request"},
-}
-BAND_TEXT = {"morning": {"ja": "午前", "en": "Morning"}, "afternoon": {"ja": "午後", "en": "Afternoon"},
-             "evening": {"ja": "夜（17時〜）", "en": "Evening (from 17:00)"}}
-KLASS_TEXT = {"空白": {"ja": "空白", "en": "none"}, "手薄": {"ja": "手薄", "en": "thin"},
-              "充足": {"ja": "充足", "en": "covered"}}
-
-
-def texts(lang: str) -> dict[str, str]:
-    return {k: (v.get(lang) or v["ja"]) for k, v in TEXT.items()}
+# Texts: geo/vocab.py (keys "meeting.*"; the script gets them through js_texts).
 
 
 def _view() -> exports.ExportView:
@@ -88,7 +32,7 @@ def _view() -> exports.ExportView:
 
 
 def _date_text(d: dt.date, lang: str) -> str:
-    return format_date_ja(d) if lang != "en" else f"{WEEKDAYS_EN[d.weekday()]} {d.isoformat()}"
+    return format_date_ja(d) if lang != "en" else f"{label('weekday', d.weekday(), 'en')} {d.isoformat()}"
 
 
 @bp.get("/meeting")
@@ -100,15 +44,15 @@ def meeting_page():
     if view.kind not in kinds and kinds:
         view.kind = kinds[0]
     tile_url = current_app.config.get("TILE_URL")
-    reg = layers.registry()
     config = {
         "lang": lang,
-        "text": texts(lang),
-        "bands": {b: BAND_TEXT[b][lang] for b in meeting.BAND_NAMES},
-        "weekdays": list(WEEKDAYS_JA if lang != "en" else WEEKDAYS_EN),
-        "klass": {k: v[lang] for k, v in KLASS_TEXT.items()},
+        "text": js_texts("meeting.", lang=lang),
+        "bands": {b: band_label(b, hours=True, lang=lang) for b in meeting.BAND_NAMES},
+        "weekdays": list(labels("weekday", lang).values()),
+        "klass": labels("coverage_class", lang),
+        "klass_codes": list(COVERAGE_CLASSES),
         "layers": [_layer_json(layer, lang) for layer in layers.place_layers()],
-        "kinds": [{"id": k, "name": reg[k].name(lang) if k in reg else k} for k in kinds],
+        "kinds": [{"id": k, "name": label("area_kind", k, lang)} for k in kinds],
         "data_url": url_for("meeting.meeting_data"),
         "profile_url": url_for("meeting.meeting_profile"),
         "export_url": url_for("meeting.meeting_export", fmt="FMT"),
@@ -117,7 +61,7 @@ def meeting_page():
         "bounds": meeting.area_bounds(session),
         "today": clock.today().isoformat(),
     }
-    return render_template("meeting.html", config=config, text=texts(lang), view=view,
+    return render_template("meeting.html", config=config, view=view,
                            date_text=view.date_text() if lang != "en" else _date_text(view.on_date, lang),
                            attributions=queries.attributions(session), fictional=queries.has_fictional(session),
                            tile_url=tile_url, fictional_notice=t("fictional_notice", lang))
@@ -125,7 +69,7 @@ def meeting_page():
 
 def _layer_json(layer, lang: str) -> dict:
     return {"id": layer.id, "name": layer.name(lang), "colour": layer.colour, "icon": layer.icon,
-            "shape": meeting.layer_shape(layer.id), "text_colour": meeting.text_colour_on(layer.colour)}
+            "shape": layer.marker_shape, "text_colour": meeting.text_colour_on(layer.colour)}
 
 
 @bp.get("/meeting/data.json")
@@ -183,12 +127,12 @@ def meeting_profile():
     lang = view.lang
     area = meeting.find_area(session, view.kind, view.area_code)
     if area is None:
-        return jsonify({"error": "区域が見つかりません (area not found)"}), 404
+        return jsonify({"error": t("invalid.area_not_found")}), 404
     prof = meeting.area_profile(session, area, view.on_date, view.layer_ids(), lang, view.place_filter())
     out = prof.to_dict()
     for row in out["layers"]:
         row["places"] = [{"id": p["id"], "name": p["name"], "precision": p["precision"]} for p in row["places"]]
-        row["klass_text"] = KLASS_TEXT[row["klass"]][lang] if row["klass"] in KLASS_TEXT else None
+        row["klass_text"] = label("coverage_class", row["klass"], lang) if row["klass"] else None
     out["missing_text"] = meeting.slots_text(prof.missing_slots, lang)
     out["open_text"] = meeting.slots_text(prof.open_slots, lang)
     return jsonify(out)
@@ -199,7 +143,7 @@ def meeting_export(fmt: str):
     session = db_session()
     view = _view()
     if fmt not in ("pdf", "png", "html", "csv"):
-        return jsonify({"error": "形式は pdf / png / html / csv です (format must be pdf/png/html/csv)"}), 404
+        return jsonify({"error": t("invalid.format", formats="pdf, png, html, csv")}), 404
     paper = params.choice("paper", list(exports.PAPERS_MM), "A4", args={"paper": request.args.get("paper", "").upper()},
                           label=("用紙", "paper"))
     data = exports.gather(session, view)

@@ -34,7 +34,7 @@ class BadParameter(Exception):
 
     def message(self, lang: str | None) -> str:
         i = 1 if lang == "en" else 0
-        return vocab.text(self.code, lang, **{k: (v[i] if isinstance(v, tuple) else v)
+        return vocab.text(self.code, lang, **{k: (v[i] if isinstance(v, tuple) and not isinstance(v, vocab.Term) else v)
                                               for k, v in self.params.items()})
 
 
@@ -116,13 +116,15 @@ def bbox(name: str = "bbox", args=None):
 
 
 def choice(name: str, allowed: Iterable[str], default: str | None = None, args=None,
-           label: Label | None = None) -> str | None:
+           label: Label | None = None, vocab_name: str | None = None) -> str | None:
+    """One of `allowed`; with `vocab_name` the message names the allowed codes by their labels."""
     raw = _raw(args, name)
     if raw is None:
         return default
     allowed = list(allowed)
     if raw not in allowed:
-        raise BadParameter("param_choice", name=label or name, value=_shown(raw), allowed=", ".join(allowed))
+        said = vocab.Term(vocab_name, tuple(allowed)) if vocab_name else ", ".join(allowed)
+        raise BadParameter("param_choice", name=label or name, value=_shown(raw), allowed=said)
     return raw
 
 
@@ -246,12 +248,16 @@ def filters(args=None):
     """What a resident narrows the search by: layer=a,b day=0..6|mon|月 time=morning|afternoon|evening
     target=こども|... free=1 no_reservation=1 consultation=1 -> geo.places.search.Filters."""
     import layers
-    from geo.places.search import BANDS, Filters
+    from geo.places.search import Filters
+    from geo.vocab import BAND_CODES as BANDS
     from geo.storage.models import TARGET_GROUPS
 
     return Filters(layers=choices("layer", [l.id for l in layers.place_layers()], args),
-                   weekday=weekday("day", args), band=choice("time", BANDS, args=args),
-                   target=choice("target", TARGET_GROUPS, args=args), free=flag("free", args),
+                   weekday=weekday("day", args),
+                   band=choice("time", BANDS, args=args, label=("時間帯", "time of day"), vocab_name="time_band"),
+                   target=choice("target", TARGET_GROUPS, args=args, label=("対象", "target group"),
+                                 vocab_name="target_group"),
+                   free=flag("free", args),
                    no_reservation=flag("no_reservation", args), consultation=flag("consultation", args))
 
 

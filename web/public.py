@@ -14,54 +14,27 @@ import layers
 from geo.places import queries, search
 from geo.storage.models import TARGET_GROUPS, Area, Place
 from geo.places.privacy import public_place
-from geo.places.schedule import WEEKDAYS_EN, WEEKDAYS_JA, format_date_ja
+from geo.places.schedule import format_date_ja
+from geo.vocab import BAND_CODES
 from web import db_session, params
-from web.i18n import current_lang, t
+from web.i18n import current_lang, js_texts, label, labels, say
 from web.maps import build_map, js_names, map_parts
 from geo import clock
 from web.params import BadParameter
 
 bp = Blueprint("public", __name__)
 
-# Texts the page script shows (Japanese first); handed to app.js as JSON.
-JS_TEXTS = {
-    "ja": {
-        "searching": "さがしています…", "near": "の近く", "count": "{n}件", "walk": "約{m}m・徒歩{w}分",
-        "no_results": "条件に合う場所が見つかりませんでした。条件を減らしてみてください。",
-        "show_on_map": "地図で見る", "details": "くわしく見る", "here": "さがした場所",
-        "geo_unsupported": "この端末では現在地を使えません。住所か場所の名前を入力してください。",
-        "geo_denied": "現在地の利用が許可されませんでした。住所か場所の名前を入力して探してください。",
-        "geo_failed": "現在地がわかりませんでした。住所か場所の名前を入力して探してください。",
-        "geo_locating": "現在地を調べています…", "error": "うまく探せませんでした。もう一度お試しください。",
-        "help_area": "担当地域", "help_nearest": "担当の窓口が見つからないため、いちばん近い相談窓口です。",
-        "matches": "名前が一致した場所", "search_from": "ここから探す", "approx_origin": "（町の中心から探しています）",
-        "truncated": "場所が多いため一部だけ表示しています。地図を拡大してください。",
-        "location_note": "位置", "fictional": "架空のサンプル", "consult": "相談できます", "phone": "電話",
-        "schedule": "日時", "address": "場所", "fees": "参加費", "operator": "運営",
-        "print_list": "印刷用の一覧",
-    },
-    "en": {
-        "searching": "Searching…", "near": " — nearby", "count": "{n} places", "walk": "about {m} m, {w} min walk",
-        "no_results": "No place matches. Try fewer conditions.",
-        "show_on_map": "Show on map", "details": "Details", "here": "Searched place",
-        "geo_unsupported": "This device cannot share its location. Please type an address or place name.",
-        "geo_denied": "Location was not allowed. Please type an address or a place name instead.",
-        "geo_failed": "Your location could not be found. Please type an address or a place name.",
-        "geo_locating": "Finding your location…", "error": "The search failed. Please try again.",
-        "help_area": "Area", "help_nearest": "No desk is assigned to this point; this is the nearest one.",
-        "matches": "Places with this name", "search_from": "Search from here",
-        "approx_origin": " (searching from the town centre)",
-        "truncated": "Too many places to show at once: zoom in to see them all.",
-        "location_note": "Location", "fictional": "Fictional sample", "consult": "You can ask for advice here",
-        "phone": "Phone", "schedule": "When", "address": "Where", "fees": "Fee", "operator": "Run by",
-        "print_list": "Printable list",
-    },
-}
-
-
 def _layer_config(lang: str) -> list[dict]:
     return [{"id": l.id, "name": f"{l.icon} {l.name(lang)}", "label": l.name(lang), "icon": l.icon,
-             "colour": l.colour, "popup_fields": list(l.popup_fields)} for l in layers.place_layers()]
+             "colour": l.colour, "fill": l.fill, "shape": l.marker_shape, "popup_fields": list(l.popup_fields)}
+            for l in layers.place_layers()]
+
+
+def _js_texts(lang: str) -> dict[str, str]:
+    """The resident map script's texts, from the one catalogue (keys "map.*" and a few common ones)."""
+    return js_texts("map.", "details", "phone", "schedule", "address", "fees", "operator", lang=lang,
+                    location_note="location", fictional="fictional_badge", consult="consultation",
+                    layers_control="map_layers")
 
 
 @bp.get("/")
@@ -76,12 +49,13 @@ def index():
     hidden_rows = session.scalars(select(Place).where(queries.active_on(), Place.public_point.is_(None))
                                   .order_by(Place.layer, Place.id))
     hidden = [public_place(p) for p in hidden_rows]
-    config = {"names": js_names(m), "layers": _layer_config(lang), "lang": lang, "texts": JS_TEXTS[lang],
+    config = {"names": js_names(m), "layers": _layer_config(lang), "lang": lang, "texts": _js_texts(lang),
               "api": {"places": "/api/places", "search": "/api/search"}}
-    weekdays = WEEKDAYS_EN if lang == "en" else [f"{c}曜日" for c in WEEKDAYS_JA]
+    weekdays = list(labels("weekday_long", lang).values())
     return render_template("index.html", map=map_parts(m), attributions=attributions, page_config=config,
                            fictional=queries.has_fictional(session), hidden=hidden,
                            place_layers=layers.place_layers(), weekdays=weekdays, target_groups=TARGET_GROUPS,
+                           bands=BAND_CODES,
                            layer_names={l.id: l.name(lang) for l in layers.place_layers()})
 
 
@@ -127,7 +101,7 @@ def list_page():
             groups.append((layer, items))
     printed = today.isoformat() if lang == "en" else format_date_ja(today)
     return render_template("list.html", area=area, groups=groups, count=len(rows), printed=printed,
-                           kind_label=t(area.kind) if area.kind in ("elementary", "junior_high", "catchment") else area.kind,
+                           kind_label=label("area_kind", area.kind),
                            fictional=any(r["fictional"] for r in rows), ask=search.ask_directly(lang),
                            attributions=queries.attributions(session))
 

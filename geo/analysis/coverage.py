@@ -15,7 +15,8 @@ place layer:
                      else plain land area) within the layer's walking radius of a place of
                      the layer (anywhere, also across the boundary);
 - open_bands:        (weekday, band) pairs in which at least one place inside is open;
-- klass:             空白 (no place inside) / 手薄 / 充足 by per-layer thresholds.
+- klass:             'none' 空白 (no place inside) / 'thin' 手薄 / 'covered' 充足 by the layer's
+                     thresholds (codes; labels in geo/vocab.py), with the reasons as message codes.
 
 Results are cached per process and keyed by a data version (a fingerprint of the place,
 area and population tables), so any import or edit invalidates them.
@@ -36,36 +37,21 @@ from sqlalchemy.orm import Session
 import layers
 from geo.places.schedule import open_bands as schedule_open_bands
 from geo import clock
+from geo.vocab import BAND_CODES as BANDS, COVERAGE_CLASSES, Invalid, Msg, Term
 
-KLASS_NONE, KLASS_THIN, KLASS_COVERED = "空白", "手薄", "充足"
-KLASS_EN = {KLASS_NONE: "none", KLASS_THIN: "thin", KLASS_COVERED: "covered"}
-KLASS_ORDER = {KLASS_NONE: 0, KLASS_THIN: 1, KLASS_COVERED: 2}
-BANDS = ("morning", "afternoon", "evening")
+KLASS_NONE, KLASS_THIN, KLASS_COVERED = COVERAGE_CLASSES
+KLASS_ORDER = {k: i for i, k in enumerate(COVERAGE_CLASSES)}
 ALL_BANDS = [(wd, band) for wd in range(7) for band in BANDS]
 BUFFER_QUAD_SEGS = 16          # a walking-radius circle is drawn as a 64-sided polygon
-TARGET_LABEL = {"age_65_over": ("65歳以上", "aged 65+"), "age_0_14": ("0〜14歳", "aged 0-14"),
-                "total": ("全人口", "everyone")}
-
-# Thresholds per layer (docs/coverage.md explains them). 空白 always means "no place inside".
-# 充足 needs at least min_places places, at least min_covered_share of the people within
-# walking radius, and (only when set and the target population is known) min_per_1000.
-GENERIC_THRESHOLDS = {"min_places": 1, "min_covered_share": 0.5, "min_per_1000": None}
-DEFAULT_THRESHOLDS: dict[str, dict[str, Any]] = {
-    "salons": {"min_places": 2, "min_covered_share": 0.6, "min_per_1000": 1.0},
-    "engawa": {"min_places": 1, "min_covered_share": 0.5, "min_per_1000": None},
-    "kodomo_shokudo": {"min_places": 1, "min_covered_share": 0.5, "min_per_1000": None},
-    "support_branches": {"min_places": 1, "min_covered_share": 0.8, "min_per_1000": None},
-}
 
 
 def default_thresholds(layer_id: str) -> dict[str, Any]:
+    """The layer's own thresholds (its file in layers/; docs/coverage.md explains them).
+    空白 'none' always means "no place inside"."""
     layer = layers.get(layer_id)
-    own = getattr(layer, "coverage_thresholds", None)  # a layer file may declare its own
-    out = dict(GENERIC_THRESHOLDS)
-    out.update(DEFAULT_THRESHOLDS.get(layer_id, {}))
-    if own:
-        out.update(own)
-    return out
+    if not isinstance(layer, layers.PlaceLayer):
+        raise Invalid("invalid.layer", layers=layer_id[:40])
+    return layer.thresholds()
 
 
 def normalise_thresholds(layer_id: str, thresholds: dict | None) -> dict[str, Any]:
@@ -74,7 +60,7 @@ def normalise_thresholds(layer_id: str, thresholds: dict | None) -> dict[str, An
     out = default_thresholds(layer_id)
     for key, value in (thresholds or {}).items():
         if key not in out:
-            raise ValueError(f"しきい値の名前が不明です (unknown threshold): {key}")
+            raise Invalid("invalid.threshold_name", name=str(key)[:40])
         if value == "" or (value is None and key != "min_per_1000"):
             continue
         out[key] = value
@@ -83,13 +69,13 @@ def normalise_thresholds(layer_id: str, thresholds: dict | None) -> dict[str, An
         out["min_covered_share"] = float(out["min_covered_share"])
         out["min_per_1000"] = None if out["min_per_1000"] is None else float(out["min_per_1000"])
     except (TypeError, ValueError):
-        raise ValueError("しきい値は数値で指定してください (thresholds must be numbers)") from None
+        raise Invalid("invalid.threshold_number") from None
     if out["min_places"] < 1:
-        raise ValueError("充足に必要な場所数は1以上です (min_places must be at least 1)")
+        raise Invalid("invalid.min_places")
     if not 0 <= out["min_covered_share"] <= 1:
-        raise ValueError("徒歩圏人口の割合は0〜1です (min_covered_share must be 0..1)")
+        raise Invalid("invalid.min_share")
     if out["min_per_1000"] is not None and (out["min_per_1000"] < 0 or math.isnan(out["min_per_1000"])):
-        raise ValueError("1,000人あたりの場所数は0以上です (min_per_1000 must be >= 0)")
+        raise Invalid("invalid.min_per_1000")
     return out
 
 
@@ -108,28 +94,24 @@ class AreaCoverage:
     covered_share: float | None
     open_bands: set = field(default_factory=set)
     missing_bands: list = field(default_factory=list)
-    klass: str = KLASS_NONE
-    klass_en: str = "none"
+    klass: str = KLASS_NONE                 # 'none' / 'thin' / 'covered' (vocabulary "coverage_class")
     total_population: int | None = None
     population_65_over: int | None = None
     population_0_14: int | None = None
     target_population_kind: str = "total"   # the layer's: age_65_over | age_0_14 | total
     share_basis: str = "total"              # what covered_share weighs: a band, 'total' or 'area'
-    per_1000_note: str | None = None        # why per_1000 is None (Japanese)
-    per_1000_note_en: str | None = None
+    per_1000_note: Msg | None = None        # why per_1000 is None
     unknown_time_weekdays: set = field(default_factory=set)  # weekdays open, time not given
     unscheduled_places: int = 0             # places inside whose schedule is not structured
     target_groups: dict = field(default_factory=dict)        # target group -> places inside
     walking_radius_m: int = 0
     area_m2: float = 0.0
-    reasons: list = field(default_factory=list)     # why this class (Japanese)
-    reasons_en: list = field(default_factory=list)
+    reasons: list = field(default_factory=list)     # why this class: [Msg]
 
     def copy(self) -> "AreaCoverage":
         return replace(self, open_bands=set(self.open_bands), missing_bands=list(self.missing_bands),
                        unknown_time_weekdays=set(self.unknown_time_weekdays),
-                       target_groups=dict(self.target_groups), reasons=list(self.reasons),
-                       reasons_en=list(self.reasons_en))
+                       target_groups=dict(self.target_groups), reasons=list(self.reasons))
 
 
 def rank_key(c: AreaCoverage):
@@ -197,7 +179,7 @@ _ACTIVE = """p.status = 'active' AND (p.valid_from IS NULL OR p.valid_from <= :d
 def _params(session: Session, area_kind: str, layer_id: str, on_date, municipality_code):
     layer = layers.get(layer_id)
     if getattr(layer, "kind", None) != "place":
-        raise ValueError(f"場所のレイヤーではありません (not a place layer): {layer_id}")
+        raise Invalid("invalid.layer", layers=layer_id[:40])
     xmin, ymin, xmax, ymax, n = _extent(session, area_kind, municipality_code)
     if not n:
         return layer, None
@@ -371,8 +353,7 @@ def _reach_coverage(session: Session, params: dict, result: dict[int, AreaCovera
     else:
         for c in result.values():
             c.share_basis = "area"
-            c.per_1000_note = "人口データが登録されていません"
-            c.per_1000_note_en = "No population data is loaded"
+            c.per_1000_note = Msg("coverage.note.no_population")
         for row in session.execute(_AREA_SHARE_SQL, params):
             c = result[row.tid]
             c.area_m2 = float(row.t_area)
@@ -410,8 +391,7 @@ def _population_coverage(session: Session, params: dict, result: dict[int, AreaC
             c.population_65_over = 0
             c.population_0_14 = 0
             c.target_population = 0
-            c.per_1000_note = "区域内に人口のある町丁がありません"
-            c.per_1000_note_en = "No populated small area lies in this area"
+            c.per_1000_note = Msg("coverage.note.no_populated_block")
             c.share_basis = band
             continue
         c.area_m2 = s["area"]
@@ -430,42 +410,34 @@ def _population_coverage(session: Session, params: dict, result: dict[int, AreaC
             c.covered_population = round(s["cov"][basis], 1)
             c.covered_share = _clamp(s["cov"][basis] / denom) if denom > 0 else None
         if c.target_population is None:
-            ja, en = TARGET_LABEL[band]
-            c.per_1000_note = f"{ja}の人口が登録されていないため計算できません（全人口のみ）"
-            c.per_1000_note_en = f"Population {en} is not loaded (total only), so this cannot be computed"
+            c.per_1000_note = Msg("coverage.note.band_not_loaded", {"band": Term("target_population", band)})
         elif c.target_population == 0:
-            c.per_1000_note = "対象人口が0人です"
-            c.per_1000_note_en = "The target population is zero"
+            c.per_1000_note = Msg("coverage.note.zero_target")
         else:
             c.per_1000 = round(c.places / c.target_population * 1000, 3)
 
 
 def classify(c: AreaCoverage, th: dict[str, Any]) -> None:
-    """Set klass/klass_en and the reasons, from thresholds normalised by normalise_thresholds."""
-    reasons, reasons_en = [], []
+    """Set klass and the reasons (message codes), from thresholds normalised by normalise_thresholds."""
+    reasons: list[Msg] = []
     if c.places == 0:
         c.klass = KLASS_NONE
-        reasons.append("区域内に場所がありません")
-        reasons_en.append("No place inside the area")
+        reasons.append(Msg("coverage.reason.no_place"))
     else:
         if c.places < th["min_places"]:
-            reasons.append(f"場所が{c.places}か所（充足は{th['min_places']}か所以上）")
-            reasons_en.append(f"{c.places} place(s) (covered needs {th['min_places']}+)")
+            reasons.append(Msg("coverage.reason.few_places", {"places": c.places, "need": th["min_places"]}))
         share = c.covered_share
-        if share is None or share < th["min_covered_share"]:
-            pct = "不明" if share is None else f"{share * 100:.0f}%"
-            reasons.append(f"徒歩圏の割合が{pct}（充足は{th['min_covered_share'] * 100:.0f}%以上）")
-            reasons_en.append(f"{'unknown' if share is None else f'{share * 100:.0f}%'} within walking radius "
-                              f"(covered needs {th['min_covered_share'] * 100:.0f}%+)")
+        need = th["min_covered_share"] * 100
+        if share is None:
+            reasons.append(Msg("coverage.reason.share_unknown", {"need": need}))
+        elif share < th["min_covered_share"]:
+            reasons.append(Msg("coverage.reason.share_low", {"share": share * 100, "need": need}))
         if th["min_per_1000"] is not None and c.per_1000 is not None and c.per_1000 < th["min_per_1000"]:
-            reasons.append(f"1,000人あたり{c.per_1000:.2f}か所（充足は{th['min_per_1000']:g}以上）")
-            reasons_en.append(f"{c.per_1000:.2f} per 1,000 (covered needs {th['min_per_1000']:g}+)")
+            reasons.append(Msg("coverage.reason.per_1000_low", {"per_1000": c.per_1000, "need": th["min_per_1000"]}))
         c.klass = KLASS_THIN if reasons else KLASS_COVERED
     if th["min_per_1000"] is not None and c.per_1000 is None and c.places:
-        reasons.append("1,000人あたりの基準は対象人口が不明のため使っていません")
-        reasons_en.append("The per-1,000 criterion is skipped: target population unknown")
-    c.klass_en = KLASS_EN[c.klass]
-    c.reasons, c.reasons_en = reasons, reasons_en
+        reasons.append(Msg("coverage.reason.per_1000_skipped"))
+    c.reasons = reasons
 
 
 def target_group_matrix(results: Iterable[AreaCoverage]) -> tuple[list[str], list[tuple[AreaCoverage, list[int]]]]:
@@ -486,7 +458,7 @@ def summary(results: Iterable[AreaCoverage]) -> dict[str, int]:
 # --------------------------------------------------------------------------- candidate sites
 @dataclass
 class Candidate:
-    label: str
+    label: str | Msg                 # a place's name, or a message for a clicked point
     place_id: int | None = None      # when the candidate is an existing place (any layer)
     lat: float | None = None         # PUBLIC location only (public_point for places)
     lon: float | None = None
@@ -569,7 +541,7 @@ def suggest_sites(session: Session, area_kind: str, layer_id: str, *, candidate_
     from shapely.strtree import STRtree
 
     if not 1 <= int(k) <= 50:
-        raise ValueError("候補の数 k は1〜50です (k must be 1..50)")
+        raise Invalid("invalid.k_range")
     k = int(k)
     day = on_date or clock.today()
     th = normalise_thresholds(layer_id, thresholds)
@@ -593,12 +565,13 @@ def suggest_sites(session: Session, area_kind: str, layer_id: str, *, candidate_
     for i, (lat, lon) in enumerate(points or []):
         lat, lon = float(lat), float(lon)
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise ValueError("緯度・経度が範囲外です (lat/lon out of range)")
+            raise Invalid("invalid.latlon_range")
         if params is None:
             continue
         g = session.execute(text("SELECT ST_AsBinary(ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :srid))"),
                             {"lat": lat, "lon": lon, "srid": params["srid"]}).scalar_one()
-        cands.append(Candidate(label=f"地点{i + 1} ({lat:.5f}, {lon:.5f})", lat=round(lat, 6), lon=round(lon, 6)))
+        cands.append(Candidate(label=Msg("coverage.point_label", {"n": i + 1, "lat": lat, "lon": lon}),
+                               lat=round(lat, 6), lon=round(lon, 6)))
         geoms.append(wkb.loads(bytes(g)))
     if params is None:
         return SiteSuggestion(layer_id, area_kind, "area", 0, [], 0.0, 0.0, 0.0, [])

@@ -19,19 +19,18 @@ from geo.analysis import coverage
 from geo.places import queries
 from geo.storage.models import Area, Place, Population
 from geo.places.privacy import public_place
-from geo.places.schedule import BANDS, open_bands
+from geo.places.schedule import open_bands
+from geo.vocab import BAND_CODES as BAND_NAMES, Invalid, label, text
 
-BAND_NAMES = tuple(name for name, _lo, _hi in BANDS)
 ALL_SLOTS = tuple((wd, band) for wd in range(7) for band in BAND_NAMES)
-BAND_LABELS = {"ja": {"morning": "午前", "afternoon": "午後", "evening": "夜"},
-               "en": {"morning": "morning", "afternoon": "afternoon", "evening": "evening"}}
-# Shapes per place layer, so that layers differ by shape and glyph, not colour alone.
-SHAPES = ("circle", "square", "diamond", "triangle", "hexagon")
 
 
 def layer_shape(layer_id: str) -> str:
-    ids = [layer.id for layer in layers.place_layers()]
-    return SHAPES[ids.index(layer_id) % len(SHAPES)] if layer_id in ids else "circle"
+    """The marker shape the layer declares (layers differ by shape and glyph, not colour alone)."""
+    try:
+        return layers.get(layer_id).marker_shape
+    except KeyError:
+        return "circle"
 
 
 def text_colour_on(hex_colour: str) -> str:
@@ -229,13 +228,12 @@ def area_profile(session: Session, area: Area, on_date: dt.date, layer_ids: list
         mine = [p for p in inside if p.layer == lid]
         row = {"id": lid, "name": layer.name(lang), "colour": layer.colour, "icon": layer.icon,
                "shape": layer_shape(lid), "count": len(mine),
-               "places": [public_place(p) for p in mine],
-               "klass": None, "klass_en": None, "per_1000": None, "covered_share": None,
-               "target_label_ja": layer.target_label_ja}
+               "places": [public_place(p, lang) for p in mine],
+               "klass": None, "per_1000": None, "covered_share": None,
+               "target_population": layer.target_population}
         cov = coverage_by_area(session, area.kind, lid, on_date).get(area.id)
         if cov is not None:
-            row.update(klass=cov.klass, klass_en=cov.klass_en, per_1000=cov.per_1000,
-                       covered_share=cov.covered_share)
+            row.update(klass=cov.klass, per_1000=cov.per_1000, covered_share=cov.covered_share)
             if pop.get("basis") != "area" and cov.total_population is not None:
                 old = cov.population_65_over
                 pop = {"total": int(round(cov.total_population)),
@@ -256,22 +254,20 @@ def area_profile(session: Session, area: Area, on_date: dt.date, layer_ids: list
 
 
 def slots_text(slots: list[tuple[int, str]], lang: str = "ja") -> list[str]:
-    """[(5,'morning'),(5,'evening'),(6,'morning')] -> ['土 午前・夜', '日 午前'] (one line per weekday)."""
-    from geo.places.schedule import WEEKDAYS_EN, WEEKDAYS_JA
+    """[(5,'morning'),(5,'evening'),(6,'morning')] -> ['土 午前、夕方・夜', '日 午前'] (one line per
+    weekday; the labels of the vocabulary)."""
     by_day: dict[int, list[str]] = {}
     for wd, band in slots:
         by_day.setdefault(wd, []).append(band)
     out = []
     for wd in sorted(by_day):
-        day = WEEKDAYS_JA[wd] if lang != "en" else WEEKDAYS_EN[wd]
         bands = by_day[wd]
         if set(bands) == set(BAND_NAMES):
-            label = "終日" if lang != "en" else "all day"
+            said = text("all_day", lang)
         else:
-            sep = "・" if lang != "en" else ", "
-            label = sep.join(BAND_LABELS[lang if lang == "en" else "ja"][b]
-                             for b in sorted(bands, key=BAND_NAMES.index))
-        out.append(f"{day} {label}")
+            said = text("band_sep", lang).join(label("time_band", b, lang)
+                                               for b in sorted(bands, key=BAND_NAMES.index))
+        out.append(f"{label('weekday', wd, lang)} {said}")
     return out
 
 
@@ -303,7 +299,7 @@ def compare(session: Session, then: dt.date, now: dt.date, kind: str, layer_ids:
 
     def out(p: Place) -> dict:
         aid = where.get(p.id)
-        return public_place(p, area_id=aid, area_name=names.get(aid))
+        return public_place(p, lang, area_id=aid, area_name=names.get(aid))
 
     new = [out(after[i]) for i in sorted(set(after) - set(before))]
     closed = [out(before[i]) for i in sorted(set(before) - set(after))]

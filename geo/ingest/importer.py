@@ -172,7 +172,7 @@ def _place_values(rec: PlaceRecord, layer: str, layer_obj, fictional: bool = Fal
         extra["学区"] = rec.school_district
     has_consultation = rec.has_consultation
     if has_consultation is None:
-        has_consultation = layer == "support_branches"
+        has_consultation = layer_obj.has_consultation
     # no NUL can reach here: decode_bytes refuses text holding NUL (PostgreSQL text cannot store it)
     return {
         "layer": layer, "name": rec.name, "name_kana": rec.name_kana, "address": rec.address,

@@ -42,11 +42,10 @@ from geo.ingest.text import normalize_municipality_code as _normalize_municipali
 
 normalize_municipality_code = functools.lru_cache(maxsize=1024)(_normalize_municipality_code)
 
-__all__ = ["read_places_csv", "PLACE_FIELDS", "KODOMO_SHOKUDO_TARGET_GROUPS", "parse_target_groups",
+__all__ = ["read_places_csv", "PLACE_FIELDS", "parse_target_groups",
            "READERS", "FORMATS"]
 
 MAX_CELL = 2000
-KODOMO_SHOKUDO_TARGET_GROUPS = ["こども", "子育て世帯"]
 
 # Fields a column can be mapped to: PlaceRecord fields plus parts that are combined.
 PLACE_FIELDS = frozenset({
@@ -379,55 +378,6 @@ def _raw_line(row: list[str]) -> str:
     return _cut(out.getvalue())
 
 
-def _parse_coord(v: str | None) -> float | None | str:
-    """float, None for empty, or 'bad' for non-numeric."""
-    if v is None:
-        return None
-    t = unicodedata.normalize("NFKC", v).strip().replace(",", "")
-    try:
-        f = float(t)
-    except ValueError:
-        return "bad"
-    if math.isnan(f) or math.isinf(f):
-        return "bad"
-    return f
-
-
-def _in_japan(lat: float, lon: float) -> bool:
-    return 20.0 <= lat <= 46.0 and 122.0 <= lon <= 154.0
-
-
-_PRECISION_WORDS = {
-    "exact": "exact", "正確": "exact", "公開": "exact", "そのまま": "exact",
-    "approximate": "approximate", "おおよそ": "approximate", "概略": "approximate", "ぼかし": "approximate",
-    "approx": "approximate",
-    "hidden": "hidden", "非公開": "hidden", "公開しない": "hidden", "hide": "hidden",
-}
-
-
-def _parse_precision(v: str | None) -> str | None:
-    if not v:
-        return None
-    return _PRECISION_WORDS.get(unicodedata.normalize("NFKC", v).strip().lower())
-
-
-_TARGET_WORDS = (
-    ("誰でも", ("誰でも", "だれでも", "どなたでも", "どなたも", "どなたさまも", "すべての方", "地域住民", "全世代", "多世代")),
-    ("こども", ("こども", "子ども", "子供", "児童", "小学生", "中学生", "高校生", "幼児", "乳幼児", "未就学")),
-    ("子育て世帯", ("子育て", "親子", "保護者", "ひとり親", "妊婦", "乳幼児")),
-    ("高齢者", ("高齢", "シニア", "65歳以上", "お年寄り")),
-    ("障害のある人", ("障害", "障がい", "障碍")),
-)
-
-
-def parse_target_groups(v: str | None) -> list[str]:
-    """'子ども・保護者' -> ['こども', '子育て世帯']; words outside the five groups are ignored."""
-    if not v:
-        return []
-    t = unicodedata.normalize("NFKC", v)
-    return [group for group, words in _TARGET_WORDS if any(w in t for w in words)]
-
-
 def _fee_summary(parts: dict[str, str], fees: list[tuple[str, str]]) -> tuple[str | None, bool | None]:
     """(fees text, free of charge) from the fee columns (参加費, 参加費_幼児 ..., 参加費特記事項)."""
     fee_parts = [f"{band} {_fee_text(v)}" for band, v in fees]
@@ -667,8 +617,8 @@ def read_places_csv(path_or_bytes, *, mapping: dict[str, str] | None = None, mun
     path_or_bytes: path, bytes or a binary file object.
     mapping: {'source column': 'field'} overrides; fields are PLACE_FIELDS (or 'fee:<band>').
     municipality_code: used for rows without a code (5 or 6 digits; stored as 5 digits).
-    default_target_groups: given to every record (copy). layer='kodomo_shokudo' implies
-        ['こども', '子育て世帯'] when default_target_groups is not given. Nothing is assumed otherwise.
+    default_target_groups: given to every record (copy). When not given, the layer's own
+        default_target_groups (layers/<layer>.py) are used. Nothing is assumed otherwise.
     supplement: True = rows complete an existing dataset by ID (name not required).
     default_precision: precision for rows whose file gives none (a 位置精度 column may say
         exact / approximate / hidden, or 正確 / おおよそ / 非公開); 'exact' when not given.
@@ -679,8 +629,11 @@ def read_places_csv(path_or_bytes, *, mapping: dict[str, str] | None = None, mun
     data, label = _read_input(path_or_bytes)
     text, encoding = _decode(data, label)
     result = ReadResult(encoding=encoding)
-    if default_target_groups is None and layer == "kodomo_shokudo":
-        default_target_groups = KODOMO_SHOKUDO_TARGET_GROUPS
+    if default_target_groups is None and layer:
+        import layers
+
+        known = layers.registry().get(layer)
+        default_target_groups = list(getattr(known, "default_target_groups", ())) or None
     default_code, w = normalize_municipality_code(municipality_code)
     if w:
         raise ValueError(w)

@@ -16,6 +16,8 @@ from typing import Any
 
 from geoalchemy2.shape import to_shape
 
+from geo.vocab import label
+
 # Columns a resident may see. Nothing else is copied out of a Place row.
 PUBLIC_FIELDS = (
     "id", "layer", "name", "name_kana", "operator", "operator_type", "target_groups",
@@ -24,11 +26,6 @@ PUBLIC_FIELDS = (
     "url", "status", "valid_from", "valid_to", "fictional", "precision", "municipality_code",
 )
 
-PRECISION_LABEL_JA = {
-    "exact": "正確な位置",
-    "approximate": "おおよその位置（約500m四方）",
-    "hidden": "位置は非公開",
-}
 
 
 def public_address(place) -> str | None:
@@ -48,7 +45,7 @@ def public_location(place) -> tuple[float, float] | None:
     return (round(pt.y, 6), round(pt.x, 6))
 
 
-def public_place(place, **extra: Any) -> dict[str, Any]:
+def public_place(place, lang: str = "ja", **extra: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in PUBLIC_FIELDS:
         value = getattr(place, name)
@@ -58,14 +55,14 @@ def public_place(place, **extra: Any) -> dict[str, Any]:
     out["address"] = public_address(place)
     loc = public_location(place)
     out["lat"], out["lon"] = (loc if loc else (None, None))
-    out["precision_label"] = PRECISION_LABEL_JA.get(place.precision, place.precision)
+    out["precision_label"] = label("precision", place.precision, lang)
     out.update(extra)
     return out
 
 
-def public_feature(place, **extra: Any) -> dict[str, Any]:
+def public_feature(place, lang: str = "ja", **extra: Any) -> dict[str, Any]:
     """A GeoJSON Feature whose geometry is the public point (or null when hidden)."""
-    props = public_place(place, **extra)
+    props = public_place(place, lang, **extra)
     geometry = None
     if props["lat"] is not None:
         geometry = {"type": "Point", "coordinates": [props["lon"], props["lat"]]}

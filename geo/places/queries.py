@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from geo.storage.models import Area, Dataset, Place
 from geo import clock
+from geo.vocab import Invalid
 
 WALK_M_PER_MIN = 80
 

@@ -51,13 +51,15 @@ __all__ = [
     "open_bands",
 ]
 
-WEEKDAYS_JA = "月火水木金土日"
-WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+from geo.vocab import TIME_BANDS, label as _label, text as _text
+
+WEEKDAYS_JA = "".join(_label("weekday", i, "ja") for i in range(7))          # "月火水木金土日"
+WEEKDAYS_EN = tuple(_label("weekday", i, "en") for i in range(7))          # ("Mon", ...)
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-ASK_DIRECTLY_JA = "日程は直接お問い合わせください"
-ASK_DIRECTLY_EN = "Please ask the place directly for dates"
+ASK_DIRECTLY_JA = _text("schedule.ask_directly", "ja")
+ASK_DIRECTLY_EN = _text("schedule.ask_directly", "en")
 MAY_CHANGE_JA = "（日程が変わる場合があります）"
 MAY_CHANGE_EN = " (dates may change)"
 
@@ -71,7 +73,7 @@ IRREGULAR_FREQUENCY_CODES = {"7"}
 # How far ahead next_occurrences looks for rule-based dates.
 SEARCH_HORIZON_DAYS = 2 * 366
 
-BANDS = (("morning", 0, 12 * 60), ("afternoon", 12 * 60, 17 * 60), ("evening", 17 * 60, 48 * 60))
+BANDS = TIME_BANDS   # the one definition of the time-of-day bands lives in geo/vocab.py
 
 # --------------------------------------------------------------------------- patterns
 # All patterns run on text normalised by _normalise(): NFKC (full-width digits and

@@ -21,11 +21,10 @@ from geo.places import queries
 from geo import clock
 from geo.storage.models import AREA_KINDS, Area, Dataset, Place
 from geo.places.privacy import public_feature, public_place
-from geo.places.schedule import (ASK_DIRECTLY_EN, ASK_DIRECTLY_JA, WEEKDAYS_EN, format_date_ja,
+from geo.places.schedule import (WEEKDAYS_EN, format_date_ja,
                           format_next_en, format_next_ja, next_occurrences, open_bands)
+from geo.vocab import Invalid, Msg, text
 
-BANDS = ("morning", "afternoon", "evening")
-BAND_LABELS = {"morning": ("午前", "Morning"), "afternoon": ("午後", "Afternoon"), "evening": ("夕方・夜", "Evening")}
 MAX_QUERY_CHARS = 100
 # Areas small enough that listing a hidden place in them would say more than its public
 # town name does: hidden places are only listed in coarser areas.
@@ -104,7 +103,7 @@ def next_dates(place: Place, today: dt.date, lang: str = "ja", n: int = 3) -> li
 
 
 def ask_directly(lang: str) -> str:
-    return ASK_DIRECTLY_EN if lang == "en" else ASK_DIRECTLY_JA
+    return text("schedule.ask_directly", lang)
 
 
 def _extra(place: Place, lang: str, today: dt.date, distance: float | None, dates: int) -> dict[str, Any]:
@@ -122,12 +121,12 @@ def _extra(place: Place, lang: str, today: dt.date, distance: float | None, date
 def result(place: Place, lang: str = "ja", today: dt.date | None = None, distance: float | None = None,
            dates: int = 0) -> dict[str, Any]:
     """A place as a resident sees it: public fields only, plus layer, next date, distance."""
-    return public_place(place, **_extra(place, lang, today or clock.today(), distance, dates))
+    return public_place(place, lang, **_extra(place, lang, today or clock.today(), distance, dates))
 
 
 def feature(place: Place, lang: str = "ja", today: dt.date | None = None, distance: float | None = None,
             dates: int = 0) -> dict[str, Any]:
-    return public_feature(place, **_extra(place, lang, today or clock.today(), distance, dates))
+    return public_feature(place, lang, **_extra(place, lang, today or clock.today(), distance, dates))
 
 
 # --------------------------------------------------------------------------- spatial searches
@@ -169,16 +168,16 @@ class TextSearch:
     query: str
     origin: Origin | None = None
     matches: list[Place] = field(default_factory=list)   # places whose name matches
-    reason: str | None = None                            # why nothing was found (ja + en)
+    reason: Msg | None = None                            # why nothing was found
 
 
 def clean_query(text: str | None) -> str:
     s = unicodedata.normalize("NFKC", text or "").strip()
     s = re.sub(r"\s+", " ", s)
     if not s:
-        raise ValueError("住所か場所の名前を入力してください (type an address or a place name)")
+        raise Invalid("invalid.query_empty")
     if len(s) > MAX_QUERY_CHARS:
-        raise ValueError(f"{MAX_QUERY_CHARS}文字以内で入力してください (at most {MAX_QUERY_CHARS} characters)")
+        raise Invalid("invalid.query_long", n=MAX_QUERY_CHARS)
     return s
 
 
@@ -231,11 +230,9 @@ def search_text(session: Session, text: str, municipality_code: str | None = Non
         found.origin = Origin(lat=geo.lat, lon=geo.lon, label=geo.matched, kind="address", level=geo.level,
                               approximate=geo.needs_review)
     elif found.matches:
-        found.reason = ("名前が一致する場所がいくつかあります。下の一覧から選んでください "
-                        "(several places match; choose one below)")
+        found.reason = Msg("search.several_matches")
     else:
-        found.reason = ("住所も場所の名前も見つかりませんでした。町名（例：元町1丁目）か場所の名前を入れてください "
-                        "(no address or place matched; try a town name such as 元町1丁目, or a place name)")
+        found.reason = Msg("search.nothing_found")
     return found
 
 
@@ -265,10 +262,9 @@ def resolve_area(session: Session, spec: str | None) -> Area | None:
     if ":" in spec:
         kind, code = spec.split(":", 1)
         if kind not in AREA_KINDS or not code or len(code) > 100:
-            raise ValueError(f"area は ID か 種類:コード です（種類: {', '.join(AREA_KINDS)}）"
-                             f" (area must be an id or kind:code)")
+            raise Invalid("invalid.area_spec", kinds=", ".join(AREA_KINDS))
         return session.scalar(select(Area).where(Area.kind == kind, Area.code == code))
-    raise ValueError("area は ID か 種類:コード です (area must be an id or kind:code)")
+    raise Invalid("invalid.area_spec", kinds=", ".join(AREA_KINDS))
 
 
 def places_in_area(session: Session, area: Area, filters: Filters = Filters()) -> list[Place]:

@@ -30,53 +30,18 @@ from geo.storage.models import Area
 from geo.places.privacy import public_place
 from geo.places.schedule import format_date_ja
 from geo import clock
+from geo.vocab import Invalid, Term, label as vocab_label, labels, text
 
 FONT_PATH = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 STATIC = Path(__file__).resolve().parents[2] / "web" / "static"
 PAPERS_MM = {"A4": (297, 210), "A3": (420, 297)}
 MARKERS = {"circle": "o", "square": "s", "diamond": "D", "triangle": "^", "hexagon": "h"}
-KLASS_STYLE = {  # fill and hatch: the class reads in black-and-white print too
-    "空白": {"facecolor": "#F0E442", "hatch": "////", "label_en": "none"},
-    "手薄": {"facecolor": "#FFF6C2", "hatch": "..", "label_en": "thin"},
-    "充足": {"facecolor": "#FFFFFF", "hatch": "", "label_en": "covered"},
+KLASS_STYLE = {  # fill and hatch per coverage class: the class reads in black-and-white print too
+    "none": {"facecolor": "#F0E442", "hatch": "////"},
+    "thin": {"facecolor": "#FFF6C2", "hatch": ".."},
+    "covered": {"facecolor": "#FFFFFF", "hatch": ""},
 }
-
-TEXT = {
-    "title": {"ja": "つながりマップ 地域の集いの場・相談窓口", "en": "Tsunagari Map: places to go and people to talk to"},
-    "sources": {"ja": "出典", "en": "Sources"},
-    "no_base_map": {"ja": "背景地図なし（区域の境界と場所のみ）", "en": "No base map (area outlines and places only)"},
-    "fictional": {"ja": "このデモの場所はすべて架空のサンプルです。実在の施設ではありません。",
-                  "en": "Every place in this demo is a fictional sample, not a real venue."},
-    "legend": {"ja": "凡例", "en": "Legend"},
-    "focus": {"ja": "注目する区域", "en": "Focused area"},
-    "population": {"ja": "人口", "en": "Population"},
-    "ageing": {"ja": "高齢化率", "en": "Share aged 65+"},
-    "unknown": {"ja": "不明", "en": "unknown"},
-    "places": {"ja": "場所の数", "en": "Places"},
-    "no_place_open": {"ja": "どの場所も開いていない曜日・時間帯", "en": "Days and times with no place open"},
-    "coverage": {"ja": "充足度", "en": "Coverage"},
-    "coverage_pending": {"ja": "充足度: 未計算", "en": "Coverage: not computed"},
-    "new": {"ja": "新しくできた場所", "en": "New places"},
-    "closed": {"ja": "なくなった場所", "en": "Closed places"},
-    "hidden": {"ja": "位置非公開の場所（地図に表示しません）", "en": "Places with hidden location (not on the map)"},
-    "approx": {"ja": "破線の枠 = おおよその位置", "en": "Dashed edge = approximate location"},
-    "north": {"ja": "北", "en": "N"},
-    "people": {"ja": "人", "en": ""},
-    "kasho": {"ja": "か所", "en": ""},
-    "then_now": {"ja": "比較", "en": "Comparison"},
-}
-
-CSV_HEADER = {
-    "ja": ["種類", "名称", "区域", "住所（公開範囲）", "日時", "運営", "電話", "相談窓口", "位置の精度", "緯度", "経度",
-           "架空のサンプル", "状態"],
-    "en": ["Layer", "Name", "Area", "Address (public)", "When", "Run by", "Phone", "Consultation", "Location precision",
-           "Latitude", "Longitude", "Fictional sample", "Status"],
-}
-
-
-def tr(key: str, lang: str) -> str:
-    entry = TEXT[key]
-    return entry.get(lang) or entry["ja"]
+# Texts: geo/vocab.py (keys "export.*", vocabularies "coverage_class", "places_csv_column").
 
 
 @dataclass
@@ -154,7 +119,7 @@ def gather(session: Session, view: ExportView) -> ViewData:
     else:
         active = [p for p in meeting.active_places(session, view.on_date, layer_ids) if pf is None or pf(p)]
         where = meeting.area_of_places(session, view.kind, [p.id for p in active])
-        places = [public_place(p, area_id=where.get(p.id), area_name=names.get(where.get(p.id)), change=None)
+        places = [public_place(p, lang=view.lang, area_id=where.get(p.id), area_name=names.get(where.get(p.id)), change=None)
                   for p in active]
     order = {lid: i for i, lid in enumerate(layer_ids)}
     places.sort(key=lambda p: (order.get(p["layer"], 99), p.get("area_name") or "", p["name"]))
@@ -172,16 +137,16 @@ def places_csv(data: ViewData) -> bytes:
     lang = data.view.lang
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(CSV_HEADER["en" if lang == "en" else "ja"])
-    status = {"new": tr("new", lang), "closed": tr("closed", lang)}
+    w.writerow(list(labels("places_csv_column", lang).values()))
+    status = {"new": text("export.new", lang), "closed": text("export.closed", lang)}
     for p in data.places:
         layer = layers.get(p["layer"])
         row = [layer.name(lang), p["name"], p.get("area_name") or "", p.get("address") or "",
                p.get("schedule_text") or "", p.get("operator") or "", p.get("phone") or "",
-               ("あり" if lang != "en" else "yes") if p.get("has_consultation") else "",
+               text("export.yes", lang) if p.get("has_consultation") else "",
                p.get("precision_label") or "",
                "" if p["lat"] is None else f"{p['lat']:.6f}", "" if p["lon"] is None else f"{p['lon']:.6f}",
-               ("架空" if lang != "en" else "yes") if p.get("fictional") else "",
+               text("export.fictional_yes", lang) if p.get("fictional") else "",
                status.get(p.get("change") or "", "")]
         w.writerow([neutralise_formula(c) if isinstance(c, str) else c for c in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
@@ -268,7 +233,7 @@ def render_figure(data: ViewData, paper: str = "A4"):
     scale = w_mm / 297  # type sizes grow with the paper
     fs = lambda n: n * scale  # noqa: E731
 
-    title = view.title or tr("title", lang)
+    title = view.title or text("export.title", lang)
     if data.focus is not None:
         title = f"{title} ― {data.focus.name}"
     fig.text(0.02, 0.965, title, fontsize=fs(17), fontweight="bold", va="top")
@@ -326,7 +291,7 @@ def render_figure(data: ViewData, paper: str = "A4"):
             strong = focus_id is None or row["id"] == focus_id
             label = row["name"]
             if row["klass"]:
-                label += f"\n[{row['klass'] if lang != 'en' else KLASS_STYLE[row['klass']]['label_en']}]"
+                label += f"\n[{vocab_label('coverage_class', row['klass'], lang)}]"
             _halo_text(ax, pt.x, pt.y, label, halo, ha="center", va="center", fontsize=fs(9 if strong else 7),
                        fontweight="bold" if strong else "normal", color="#000000" if strong else "#444444",
                        zorder=10, clip_on=True)
@@ -371,7 +336,7 @@ def render_figure(data: ViewData, paper: str = "A4"):
         ax.annotate("", xy=(nx, ny + (y1 - y0) * 0.09), xytext=(nx, ny),
                     arrowprops={"arrowstyle": "-|>,head_width=0.5,head_length=0.9", "color": "#000000",
                                 "linewidth": 2.2 * scale}, zorder=9)
-        ax.text(nx, ny + (y1 - y0) * 0.10, tr("north", lang), ha="center", va="bottom", fontsize=fs(12),
+        ax.text(nx, ny + (y1 - y0) * 0.10, text("export.north", lang), ha="center", va="bottom", fontsize=fs(12),
                 fontweight="bold", zorder=9)
         ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="#000000", linewidth=0.8))
 
@@ -385,53 +350,54 @@ def render_figure(data: ViewData, paper: str = "A4"):
     if data.comparison is not None:
         handles.append(Line2D([], [], linestyle="none", marker="o", markersize=15 * scale, markerfacecolor="none",
                               markeredgecolor="#000000", markeredgewidth=2 * scale,
-                              label=f"{tr('new', lang)} ({len(data.comparison.new)})"))
+                              label=f"{text('export.new', lang)} ({len(data.comparison.new)})"))
         handles.append(Line2D([], [], linestyle="none", marker="x", markersize=11 * scale, color="#000000",
                               markeredgewidth=1.6 * scale,
-                              label=f"{tr('closed', lang)} ({len(data.comparison.closed)})"))
+                              label=f"{text('export.closed', lang)} ({len(data.comparison.closed)})"))
     if data.coverage_layer:
         cl = layers.get(data.coverage_layer)
         for klass, style in KLASS_STYLE.items():
             handles.append(Patch(facecolor=style["facecolor"], hatch=style["hatch"], edgecolor="#555555",
-                                 label=f"{cl.name(lang)}: {klass if lang != 'en' else style['label_en']}"))
+                                 label=f"{cl.name(lang)}: {vocab_label('coverage_class', klass, lang)}"))
     area_layer = layers.registry().get(view.kind)
     handles.append(Line2D([], [], color="#000000", linewidth=1.1 * scale,
                           label=area_layer.name(lang) if area_layer else view.kind))
     if data.focus is not None:
         handles.append(Line2D([], [], color="#000000", linewidth=3.2 * scale,
-                              label=f"{tr('focus', lang)}: {data.focus.name}"))
+                              label=f"{text('export.focus', lang)}: {data.focus.name}"))
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.70, 0.92), frameon=True, fontsize=fs(9),
-               title=tr("legend", lang), title_fontsize=fs(10), alignment="left", borderpad=0.8)
-    notes = [tr("approx", lang)]
+               title=text("export.legend", lang), title_fontsize=fs(10), alignment="left", borderpad=0.8)
+    notes = [text("export.approx", lang)]
     hidden = sum(1 for p in data.places if p["lat"] is None)
     if hidden:
-        notes.append(f"{tr('hidden', lang)}: {hidden}{tr('kasho', lang)}")
+        notes.append(f"{text('export.hidden', lang)}: {hidden}{text('export.kasho', lang)}")
     # profile of the focused area
     lines = []
     if data.profile is not None:
         pr = data.profile
-        unknown = tr("unknown", lang)
+        unknown = text("export.unknown", lang)
         total = pr.population.get("total")
         lines.append(f"■ {pr.name}")
-        lines.append(f"{tr('population', lang)}: {f'{total:,}' + tr('people', lang) if total is not None else unknown}")
-        lines.append(f"{tr('ageing', lang)}: {f'{pr.ageing_rate}%' if pr.ageing_rate is not None else unknown}")
+        lines.append(f"{text('export.population', lang)}: {f'{total:,}' + text('export.people', lang) if total is not None else unknown}")
+        lines.append(f"{text('export.ageing', lang)}: {f'{pr.ageing_rate}%' if pr.ageing_rate is not None else unknown}")
         for row in pr.layers:
-            k = row["klass"] if lang != "en" else row["klass_en"]
-            lines.append(f"{row['icon']} {row['name']}: {row['count']}{tr('kasho', lang)}" + (f"（{k}）" if k else ""))
+            k = vocab_label("coverage_class", row["klass"], lang) if row["klass"] else ""
+            lines.append(f"{row['icon']} {row['name']}: {row['count']}{text('export.kasho', lang)}"
+                         + (text("export.focus_class", lang, klass=k) if k else ""))
         if not pr.coverage_available:
-            lines.append(tr("coverage_pending", lang))
+            lines.append(text("export.coverage_pending", lang))
         missing = meeting.slots_text(pr.missing_slots, lang)
-        lines.append(f"{tr('no_place_open', lang)}:")
+        lines.append(f"{text('export.no_place_open', lang)}:")
         lines.extend("  " + m for m in (missing or ["―"]))
     if lines or notes:
         fig.text(0.70, 0.44, "\n".join(notes + [""] + lines), fontsize=fs(8.5), va="top", ha="left",
                  linespacing=1.35)
 
     # footer: sources, no base map, fictional notice
-    src = [f"{tr('sources', lang)}:"] + [_wrap(a, 110) for a in data.attributions] + [tr("no_base_map", lang)]
+    src = [f"{text('export.sources', lang)}:"] + [_wrap(a, 110) for a in data.attributions] + [text('export.no_base_map', lang)]
     fig.text(0.02, 0.145, "\n".join(src), fontsize=fs(6.5), va="top", ha="left", linespacing=1.25)
     if data.fictional:
-        fig.text(0.02, 0.015, tr("fictional", lang), fontsize=fs(9), fontweight="bold", va="bottom", ha="left",
+        fig.text(0.02, 0.015, text("export.fictional", lang), fontsize=fs(9), fontweight="bold", va="bottom", ha="left",
                  color="#5c3b00", bbox={"facecolor": "#fff4d6", "edgecolor": "#e0a800", "pad": 3})
     return fig
 
@@ -439,7 +405,7 @@ def render_figure(data: ViewData, paper: str = "A4"):
 def figure_pdf(data: ViewData, paper: str = "A4") -> bytes:
     fig = render_figure(data, paper)
     buf = io.BytesIO()
-    fig.savefig(buf, format="pdf", metadata={"Title": data.view.title or tr("title", data.view.lang),
+    fig.savefig(buf, format="pdf", metadata={"Title": data.view.title or text('export.title', data.view.lang),
                                              "Creator": "Tsunagari Map"})
     return buf.getvalue()
 
@@ -517,7 +483,7 @@ def standalone_html(data: ViewData, tile_url: str | None = None, tile_attributio
         pt = a["geom"].representative_point()
         folium.Marker([pt.y, pt.x], icon=folium.DivIcon(
             html=f'<div class="area-label">{escape(a["name"])}'
-                 + (f'<br>[{escape(a["klass"])}]' if a["klass"] else "") + "</div>",
+                 + (f'<br>[{escape(vocab_label("coverage_class", a["klass"], lang))}]' if a["klass"] else "") + "</div>",
             icon_size=(160, 40), icon_anchor=(80, 20), class_name="area-label-icon")).add_to(m)
     for p in data.places:
         if p["lat"] is None:
@@ -533,8 +499,8 @@ def standalone_html(data: ViewData, tile_url: str | None = None, tile_attributio
                  + (f'<br>{escape(p["schedule_text"])}' if p.get("schedule_text") else "")
                  + (f'<br>{escape(p["address"])}' if p.get("address") else "")
                  + (f'<br>{escape(p["precision_label"])}' if p["precision"] != "exact" else "")
-                 + (f'<br><b>{escape(tr(p["change"], lang))}</b>' if p.get("change") in ("new", "closed") else "")
-                 + (f'<br><i>{escape(TEXT["fictional"][lang if lang == "en" else "ja"])}</i>' if p.get("fictional") else ""))
+                 + (f'<br><b>{escape(text("export." + p["change"], lang))}</b>' if p.get("change") in ("new", "closed") else "")
+                 + (f'<br><i>{escape(text("export.fictional", lang))}</i>' if p.get("fictional") else ""))
         folium.Marker([p["lat"], p["lon"]], icon=folium.DivIcon(html=html, icon_size=(30, 30), icon_anchor=(15, 15),
                                                                class_name="place-icon"),
                       popup=folium.Popup(popup, max_width=300), tooltip=str(escape(p["name"]))).add_to(m)
@@ -546,18 +512,18 @@ def standalone_html(data: ViewData, tile_url: str | None = None, tile_attributio
     hidden = [p for p in data.places if p["lat"] is None]
     hidden_html = ""
     if hidden:
-        hidden_html = (f'<div class="hidden"><b>{escape(tr("hidden", lang))}</b><ul>'
+        hidden_html = (f'<div class="hidden"><b>{escape(text("export.hidden", lang))}</b><ul>'
                        + "".join(f'<li>{escape(p["name"])}（{escape(layers.get(p["layer"]).name(lang))}）</li>'
                                  for p in hidden) + "</ul></div>")
-    title = view.title or tr("title", lang)
+    title = view.title or text("export.title", lang)
     if data.focus is not None:
         title += f" ― {data.focus.name}"
     sources = "".join(f"<li>{escape(a)}</li>" for a in data.attributions)
-    sources += f"<li>{escape('地理院タイル（国土地理院）' if tile_url else tr('no_base_map', lang))}</li>"
-    notice = f'<div class="notice" id="fictional-notice">{escape(tr("fictional", lang))}</div>' if data.fictional else ""
+    sources += f"<li>{escape('地理院タイル（国土地理院）' if tile_url else text('export.no_base_map', lang))}</li>"
+    notice = f'<div class="notice" id="fictional-notice">{escape(text("export.fictional", lang))}</div>' if data.fictional else ""
     panel = (f'<div id="export-title"><h1>{escape(title)}</h1><div class="date">{escape(view.date_text())}</div>'
              f'{notice}<ul class="legend">{legend}</ul>{hidden_html}</div>'
-             f'<footer id="attribution"><b>{escape(tr("sources", lang))}:</b><ul>{sources}</ul></footer>')
+             f'<footer id="attribution"><b>{escape(text("export.sources", lang))}:</b><ul>{sources}</ul></footer>')
     style = """<style>
 html,body{margin:0;height:100%;font-family:"Noto Sans CJK JP","Hiragino Sans","Yu Gothic",sans-serif}
 .folium-map{position:absolute!important;top:0;bottom:0;left:0;right:0;height:auto!important}

@@ -382,7 +382,7 @@
     var link = control.getContainer().querySelector(".leaflet-control-layers-toggle");
     if (link) {
       link.setAttribute("role", "button");
-      link.setAttribute("aria-label", cfg.lang === "ja" ? "表示する地図の種類" : "Map layers");
+      link.setAttribute("aria-label", T.layers_control);
       link.addEventListener("click", function () { control.expand(); });
     }
   }

@@ -33,8 +33,8 @@
     name.className = "cov-label-name";
     name.textContent = props.name;
     var klass = document.createElement("span");
-    klass.className = "cov-label-klass cov-label-" + props.klass_en;
-    var sym = { none: "✕", thin: "△", covered: "○" }[props.klass_en] || "";
+    klass.className = "cov-label-klass cov-label-" + props.klass;
+    var sym = data.symbols[props.klass] || "";
     klass.textContent = sym + " " + (data.labels[props.klass] || props.klass);
     div.appendChild(name);
     div.appendChild(document.createElement("br"));
@@ -44,7 +44,7 @@
 
   var areas = L.geoJSON(data.areas, {
     style: function (f) {
-      return { className: CLS[f.properties.klass_en] || "cov-area", color: "#222", weight: 1.5,
+      return { className: CLS[f.properties.klass] || "cov-area", color: "#222", weight: 1.5,
                fillOpacity: 0.55 };
     },
     onEachFeature: function (f, layer) {

@@ -75,10 +75,10 @@
     const North = L.Control.extend({
       onAdd: function () {
         const d = L.DomUtil.create('div', 'north-arrow');
-        d.setAttribute('aria-label', cfg.lang === 'en' ? 'North is up' : '上が北');
+        d.setAttribute('aria-label', T.north_up);
         d.appendChild(document.createTextNode('▲'));
         d.appendChild(document.createElement('br'));
-        d.appendChild(document.createTextNode(cfg.lang === 'en' ? 'N' : '北'));
+        d.appendChild(document.createTextNode(T.north));
         return d;
       },
     });
@@ -125,8 +125,8 @@
     const focusId = focusAreaId();
     const klass = which === 'then' ? p.klass_then : p.klass;
     const st = { color: '#000', weight: 2.5, opacity: 1, fillColor: '#fff', fillOpacity: 0 };
-    if (klass === '空白') { st.fillColor = 'url(#' + mapId + '-kuhaku)'; st.fillOpacity = 0.7; }
-    else if (klass === '手薄') { st.fillColor = 'url(#' + mapId + '-usui)'; st.fillOpacity = 0.7; }
+    if (klass === 'none') { st.fillColor = 'url(#' + mapId + '-kuhaku)'; st.fillOpacity = 0.7; }
+    else if (klass === 'thin') { st.fillColor = 'url(#' + mapId + '-usui)'; st.fillOpacity = 0.7; }
     if (focusId !== null) {
       if (p.id === focusId) { st.weight = 7; }
       else { st.fillColor = '#fff'; st.fillOpacity = 0.62; st.color = '#555'; st.weight = 1.5; }
@@ -227,7 +227,7 @@
     const lc = $('legend-classes');
     clear(lc);
     if (data.coverage_layer) {
-      ['空白', '手薄', '充足'].forEach(function (k) {
+      cfg.klass_codes.forEach(function (k) {
         const x = document.createElement('li');
         x.appendChild(klassBadge(k));
         x.appendChild(document.createTextNode(' ' + layerById[data.coverage_layer].name));
