@@ -1,0 +1,96 @@
+"""What the standards modules share: Japan time, labels, parameter errors, public address parts."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+JST = ZoneInfo("Asia/Tokyo")
+TZID = "Asia/Tokyo"
+
+# Labels for codes the shared vocabulary (geo/vocab.py) may not know yet: {code: (ja, en)}.
+AREA_KIND_LABELS = {
+    "elementary": ("小学校区", "Elementary school districts"),
+    "junior_high": ("中学校区", "Junior high school districts"),
+    "daily_life_area": ("日常生活圏域", "Daily life areas"),
+    "district": ("地区", "Districts"),
+    "town_block": ("町丁・字", "Town blocks (census small areas)"),
+    "municipality": ("市区町村", "Municipalities"),
+    "catchment": ("相談窓口の担当圏域", "Support desk catchments"),
+}
+TARGET_GROUP_LABELS = {
+    "こども": ("こども", "Children"),
+    "子育て世帯": ("子育て世帯", "Families with children"),
+    "高齢者": ("高齢者", "Older people"),
+    "障害のある人": ("障害のある人", "People with disabilities"),
+    "誰でも": ("誰でも", "Everyone"),
+}
+_FALLBACKS = {"area_kind": AREA_KIND_LABELS, "target_group": TARGET_GROUP_LABELS}
+
+
+def label(vocab: str, code, lang: str = "ja") -> str:
+    """geo.vocab.label, with this module's tables for vocabularies it does not hold yet."""
+    from geo import vocab as shared
+
+    try:
+        if code in shared.codes(vocab):
+            return shared.label(vocab, code, lang)
+    except KeyError:
+        pass
+    entry = _FALLBACKS.get(vocab, {}).get(code)
+    if entry is None:
+        return "" if code is None else str(code)
+    return entry[1] if lang == "en" else entry[0]
+
+
+class ParamError(ValueError):
+    """A bad request parameter: `param` names it; the message is Japanese then English."""
+
+    def __init__(self, param: str, ja: str, en: str):
+        super().__init__(f"{ja} ({en})")
+        self.param, self.ja, self.en = param, ja, en
+
+
+def now_jst() -> dt.datetime:
+    return dt.datetime.now(JST)
+
+
+def today_jst() -> dt.date:
+    return now_jst().date()
+
+
+def iso_jst(value: dt.datetime | None) -> str | None:
+    """An aware datetime in Japan time, ISO 8601 with +09:00 (naive values are taken as UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(JST).isoformat(timespec="milliseconds")
+
+
+def parse_datetime(text: str, param: str) -> dt.datetime:
+    """ISO 8601 date or date-time; a date or a naive time is Japan time."""
+    raw = text.strip()
+    try:
+        if len(raw) == 10:
+            d = dt.date.fromisoformat(raw)
+            return dt.datetime(d.year, d.month, d.day, tzinfo=JST)
+        value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ParamError(param, f"{param} は ISO 8601 の日付か日時です（例 2026-04-01 / 2026-04-01T09:00:00+09:00）",
+                         f"{param} must be an ISO 8601 date or date-time") from None
+    return value if value.tzinfo else value.replace(tzinfo=JST)
+
+
+def address_parts(address: str | None) -> tuple[str | None, str | None, str]:
+    """(prefecture, municipality, rest) of a public address, as far as they can be told apart."""
+    from geo.geocoding.address import split_city, split_pref
+
+    if not address:
+        return None, None, ""
+    pref, rest = split_pref(address.strip())
+    city, rest = split_city(rest)
+    return pref, city, rest.strip()
+
+
+def page_url(base: str, place_id: int) -> str:
+    return f"{base.rstrip('/')}/place/{place_id}"
