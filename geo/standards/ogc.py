@@ -458,10 +458,13 @@ def _place_property_schemas(lang: str) -> dict:
     return s
 
 
-def _area_property_schemas() -> dict:
-    return {"id": {"type": "integer"}, "kind": {"type": "string", "enum": list(AREA_KINDS)},
-            "kind_name": {"type": "string"}, "code": {"type": "string"}, "name": {"type": "string"},
-            "municipality_code": _N("string"), "support_desk_id": _N("integer")}
+def _area_property_schemas(kind: str) -> dict:
+    props = {"id": {"type": "integer"}, "kind": {"type": "string", "enum": list(AREA_KINDS)},
+             "kind_name": {"type": "string"}, "code": {"type": "string"}, "name": {"type": "string"},
+             "municipality_code": _N("string")}
+    if kind == "catchment":
+        props["support_desk_id"] = _N("integer")
+    return props
 
 
 def feature_schema(base: str, c: Collection, lang: str = "ja") -> dict:
@@ -475,7 +478,7 @@ def feature_schema(base: str, c: Collection, lang: str = "ja") -> dict:
     else:
         geometry = {"type": "object", "required": ["type", "coordinates"],
                     "properties": {"type": {"enum": ["Polygon", "MultiPolygon"]}, "coordinates": {"type": "array"}}}
-        props = _area_property_schemas()
+        props = _area_property_schemas(c.id)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"{base}/ogc/collections/{c.id}/schema",
