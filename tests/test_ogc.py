@@ -176,7 +176,8 @@ def test_bad_parameters_get_an_ogc_exception(live_server, path, params):
 
 def test_unknown_collection_and_feature_are_404(live_server, private_points):
     for path in ("/ogc/collections/nope", "/ogc/collections/nope/items", "/ogc/collections/salons/items/999999",
-                 "/ogc/collections/salons/items/abc", "/ogc/collections/elementary/items/1x"):
+                 "/ogc/collections/salons/items/abc", "/ogc/collections/elementary/items/1x",
+                 "/ogc/collections/salons/items/99999999999999999999"):
         r = get(live_server + path)
         assert r.status_code == 404 and r.json()["code"] == "NotFound"
     hidden = sorted(private_points["hidden"])[0]

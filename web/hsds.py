@@ -88,7 +88,7 @@ def services():
 
 def _place(ident: str, kind: str) -> Place | None:
     pid = hsds.place_id_of(ident, kind)
-    return db_session().get(Place, pid) if pid is not None and pid < 2**62 else None
+    return db_session().get(Place, pid) if pid is not None and pid < 2**31 else None
 
 
 @bp.get("/services/<ident>")

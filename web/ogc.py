@@ -180,7 +180,7 @@ def item(cid: str, fid: str):
     c = _collection(cid)
     if c is None:
         return _not_found(f"collection {cid}")
-    if not (fid.isascii() and fid.isdigit()) or len(fid) > 18:
+    if not (fid.isascii() and fid.isdigit()) or int(fid) >= 2**31:
         return _not_found(f"feature {fid}")
     doc = ogc.item(db_session(), _base(), c, int(fid), lang)
     if doc is None:

@@ -566,7 +566,7 @@ def openapi(session: Session, base: str, lang: str = "ja") -> dict:
                 "collectionId": {"name": "collectionId", "in": "path", "required": True,
                                  "schema": {"type": "string", "enum": ids}},
                 "featureId": {"name": "featureId", "in": "path", "required": True,
-                              "schema": {"type": "integer", "minimum": 1}},
+                              "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}},
                 "limit": {"name": "limit", "in": "query", "required": False, "style": "form", "explode": False,
                           "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}},
                 "offset": {"name": "offset", "in": "query", "required": False,
