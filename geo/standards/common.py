@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-JST = ZoneInfo("Asia/Tokyo")
+from geo import clock
+from geo.clock import JST
+
 TZID = "Asia/Tokyo"
 
 # Labels for codes the shared vocabulary (geo/vocab.py) may not know yet: {code: (ja, en)}.
@@ -51,11 +52,11 @@ class ParamError(ValueError):
 
 
 def now_jst() -> dt.datetime:
-    return dt.datetime.now(JST)
+    return clock.now()
 
 
 def today_jst() -> dt.date:
-    return now_jst().date()
+    return clock.today()
 
 
 def iso_jst(value: dt.datetime | None) -> str | None:
