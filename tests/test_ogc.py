@@ -131,7 +131,7 @@ def test_datetime_selects_by_validity(demo_db_url, session_for):
 
     s = session_for(demo_db_url)
     ids = [r[0] for r in s.execute(text("SELECT id FROM place WHERE layer = 'salons' ORDER BY id LIMIT 2"))]
-    s.execute(text("UPDATE place SET valid_to = '2020-03-31', status = 'closed' WHERE id = :i"), {"i": ids[0]})
+    s.execute(text("UPDATE place SET valid_from = '2018-04-01', valid_to = '2020-03-31', status = 'closed' WHERE id = :i"), {"i": ids[0]})
     s.execute(text("UPDATE place SET valid_from = '2099-04-01' WHERE id = :i"), {"i": ids[1]})
     s.commit()
     client = make_app(demo_db_url).test_client()
