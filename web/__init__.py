@@ -58,11 +58,15 @@ def create_app(config: dict | None = None) -> Flask:
     _register_error_handlers(app)
 
     from web import api, coordinator, coverage, meeting, public
+    from web import hsds, ical, ogc
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(coordinator.bp)
     app.register_blueprint(coverage.bp)
     app.register_blueprint(meeting.bp)
+    app.register_blueprint(ogc.bp, url_prefix="/ogc")
+    app.register_blueprint(hsds.bp, url_prefix="/hsds")
+    app.register_blueprint(ical.bp)
     return app
 
 

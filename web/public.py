@@ -16,6 +16,7 @@ from geo.storage.models import TARGET_GROUPS, Area, Place
 from geo.places.privacy import public_place
 from geo.places.schedule import format_date_ja
 from geo.vocab import BAND_CODES
+from geo.standards.jsonld import place_jsonld
 from web import db_session, params
 from web.i18n import current_lang, js_texts, label, labels, say
 from web.maps import build_map, js_names, map_parts
@@ -70,9 +71,10 @@ def place_page(place_id: int):
     p = search.result(place, lang, today, dates=3)
     # a dialable link only for real places: a fictional sample's number must not ring anyone
     tel = re.sub(r"[^0-9+]", "", p["phone"] or "") if not place.fictional else ""
+    jsonld = place_jsonld(place, request.host_url.rstrip("/") + request.script_root)
     return render_template("place.html", p=p, tel=tel, layer=layers.get(place.layer), source=search.source_of(session, place),
                            updated=search.updated_label(place, lang), fictional=place.fictional,
-                           ask=search.ask_directly(lang), attributions=queries.attributions(session))
+                           ask=search.ask_directly(lang), attributions=queries.attributions(session), jsonld=jsonld)
 
 
 @bp.get("/list")
