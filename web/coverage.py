@@ -21,7 +21,7 @@ from geo.ingest.text import neutralise_formula
 from geo.storage.models import Area
 from geo.places.privacy import public_feature
 from geo.places.schedule import WEEKDAYS_EN, WEEKDAYS_JA, format_date_ja
-from web import db_session, params
+from web import db_session, maps, params
 from web.i18n import current_lang
 from geo import clock
 from web.params import BadParameter
@@ -212,14 +212,15 @@ def coverage_page():
     places = session.scalars(select(Place).where(Place.layer == opt["layer"], queries.active_on(opt["on"]),
                                                  Place.public_point.is_not(None))).all()
     place_points = [{"lat": f["geometry"]["coordinates"][1], "lon": f["geometry"]["coordinates"][0],
-                     "name": f["properties"]["name"]} for f in (public_feature(p) for p in places)]
+                     "name": f["properties"]["name"], "layer": opt["layer"],
+                     "precision": f["properties"].get("precision", "exact")}
+                    for f in (public_feature(p) for p in places)]
     chosen_points = [{"lat": c.lat, "lon": c.lon, "name": f"{c.order}. {c.label}"}
                      for c in (suggestion.chosen if suggestion else []) if c.lat is not None]
-    map_data = {"areas": {"type": "FeatureCollection", "features": features}, "places": place_points,
-                "chosen": chosen_points, "colour": layer.colour, "tiles": _tiles(),
-                "labels": {k: (cov.KLASS_EN[k].capitalize() if lang == "en" else k) for k in KLASS_DESC},
-                "walking_radius_m": layer.walking_radius_m, "lang": lang,
-                "bounds": _bounds(features)}
+    map_data = maps.map_config(
+        lang, bounds=_bounds(features), areas={"type": "FeatureCollection", "features": features},
+        places=place_points, chosen=chosen_points, layer=opt["layer"], walking_radius_m=layer.walking_radius_m,
+        labels={k: (cov.KLASS_EN[k].capitalize() if lang == "en" else k) for k in KLASS_DESC})
     counts = cov.summary(results)
     cols, matrix = cov.target_group_matrix(sorted(results, key=cov.rank_key))
     export_args = {k: v for k, v in request.args.items()
@@ -246,14 +247,6 @@ def _date_label(day: dt.date, lang: str) -> str:
     if lang == "en":
         return f"{WEEKDAYS_EN[day.weekday()]} {day.day} {day:%b} {day.year}"
     return format_date_ja(day)
-
-
-def _tiles() -> dict | None:
-    from flask import current_app
-    url = current_app.config.get("TILE_URL")
-    if not url:
-        return None
-    return {"url": url, "attribution": current_app.config.get("TILE_ATTRIBUTION") or "地理院タイル"}
 
 
 def _bounds(features: list[dict]) -> list[list[float]] | None:

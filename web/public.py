@@ -15,9 +15,8 @@ from geo.places import queries, search
 from geo.storage.models import TARGET_GROUPS, Area, Place
 from geo.places.privacy import public_place
 from geo.places.schedule import WEEKDAYS_EN, WEEKDAYS_JA, format_date_ja
-from web import db_session, params
+from web import db_session, maps, params
 from web.i18n import current_lang, t
-from web.maps import build_map, js_names, map_parts
 from geo import clock
 from web.params import BadParameter
 
@@ -59,11 +58,6 @@ JS_TEXTS = {
 }
 
 
-def _layer_config(lang: str) -> list[dict]:
-    return [{"id": l.id, "name": f"{l.icon} {l.name(lang)}", "label": l.name(lang), "icon": l.icon,
-             "colour": l.colour, "popup_fields": list(l.popup_fields)} for l in layers.place_layers()]
-
-
 @bp.get("/")
 def index():
     session = db_session()
@@ -71,17 +65,16 @@ def index():
     areas = {layer.id: queries.areas_geojson(session, layer.id, simplify_deg=0.00005)
              for layer in layers.area_layers()}
     attributions = queries.attributions(session)
-    m = build_map([], areas, lang, attributions, bounds=_bounds(session), place_markers=False)
     # places with no public location are listed by name only (never on the map)
     hidden_rows = session.scalars(select(Place).where(queries.active_on(), Place.public_point.is_(None))
                                   .order_by(Place.layer, Place.id))
     hidden = [public_place(p) for p in hidden_rows]
-    config = {"names": js_names(m), "layers": _layer_config(lang), "lang": lang, "texts": JS_TEXTS[lang],
-              "api": {"places": "/api/places", "search": "/api/search"}}
+    config = maps.map_config(lang, bounds=_bounds(session), areas=areas, texts=JS_TEXTS[lang],
+                             api={"places": "/api/places", "search": "/api/search"})
     weekdays = WEEKDAYS_EN if lang == "en" else [f"{c}曜日" for c in WEEKDAYS_JA]
-    return render_template("index.html", map=map_parts(m), attributions=attributions, page_config=config,
+    return render_template("index.html", attributions=attributions, page_config=config,
                            fictional=queries.has_fictional(session), hidden=hidden,
-                           place_layers=layers.place_layers(), weekdays=weekdays, target_groups=TARGET_GROUPS,
+                           weekdays=weekdays, target_groups=TARGET_GROUPS,
                            layer_names={l.id: l.name(lang) for l in layers.place_layers()})
 
 
