@@ -16,6 +16,7 @@
   var layerInfo = view.placeStyles;
   var originMarker = null;
   var lastOrigin = null;    // {lat, lon, label} the last search was run from
+  var searches = 0;         // searches answered (body[data-searches], for the tests)
   var el = function (tag, attrs, text) {
     var node = document.createElement(tag);
     if (attrs) {
@@ -290,7 +291,8 @@
         });
       })
       .then(function (data) { render(data, quiet); })
-      .catch(function (err) { say(err.message || T.error); });
+      .catch(function (err) { say(err.message || T.error); })
+      .then(function () { document.body.setAttribute("data-searches", String(++searches)); });
   }
 
   form.addEventListener("submit", function (ev) {
