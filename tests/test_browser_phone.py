@@ -84,6 +84,9 @@ def test_popups_open_inside_the_map(page, live_server, large_text):
         (ml, mt, mr, mb), (pl, pt, pr, pb) = box["map"], box["popup"]
         assert pl >= ml - 1 and pt >= mt - 1 and pr <= mr + 1 and pb <= mb + 1, box
         assert page.locator(".leaflet-popup-content a", has_text="くわしく見る").is_visible()
+        # its close button is not under a map control (zoom, layers): a tap reaches it
+        assert page.evaluate("""() => { const b = document.querySelector('.leaflet-popup-close-button');
+          b.scrollIntoView({block: 'center'}); const r = b.getBoundingClientRect(); return b.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)); }""")
     assert page.errors == []
 
 

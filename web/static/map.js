@@ -34,12 +34,21 @@
     update: function () {
       if (this._map) {
         var size = this._map.getSize();
+        // keep clear of the controls in the corners (zoom, layers, scale, attribution) so the
+        // close button stays reachable (a layer list taller than half the map is ignored)
+        var corner = function (map, where) {
+          var node = map.getContainer().querySelector(".leaflet-" + where);
+          return node ? node.getBoundingClientRect().height : 0;
+        };
+        var right = corner(this._map, "top.leaflet-right");
+        var top = PAD + Math.max(corner(this._map, "top.leaflet-left"), right < size.y / 2 ? right : 0);
+        var bottom = PAD + Math.max(corner(this._map, "bottom.leaflet-left"), corner(this._map, "bottom.leaflet-right"));
         this.options.maxWidth = Math.max(120, Math.min(320, size.x - 2 * PAD - 40));
         this.options.minWidth = Math.min(this.options.minWidth || 50, this.options.maxWidth);
         // the tip and the close button take ~40px; the rest of the height is the content's
-        this.options.maxHeight = Math.max(80, size.y - 2 * PAD - 60);
-        this.options.autoPanPaddingTopLeft = L.point(PAD, PAD);
-        this.options.autoPanPaddingBottomRight = L.point(PAD, PAD);
+        this.options.maxHeight = Math.max(80, size.y - top - bottom - 60);
+        this.options.autoPanPaddingTopLeft = L.point(PAD, top);
+        this.options.autoPanPaddingBottomRight = L.point(PAD, bottom);
       }
       L.Popup.prototype.update.call(this);
       if (this._contentNode && this._container) {
