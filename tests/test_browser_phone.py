@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from conftest import open_page
+from helpers import open_page
 
 pytestmark = pytest.mark.browser
 
