@@ -41,8 +41,8 @@ def test_evil_area_name_is_in_the_map_data_but_inert(demo_db_url, session_for):
                geom=from_shape(MultiPolygon([box(135.69, 34.68, 135.71, 34.70)]), srid=4326)))
     s.commit()
     body = make_app(demo_db_url).test_client().get("/").get_data(as_text=True)
-    # present (the district is drawn and labelled) but only as escaped text inside the map data:
-    # the label is HTML-escaped, and the JSON escapes < > & as \u003c \u003e \u0026
+    # present (the district is drawn and labelled) but only as data inside the map config, whose
+    # JSON escapes < > & as \u003c \u003e \u0026 (map.js then sets it as textContent)
     assert "evil-2" in body
-    assert "\\u0026lt;/script\\u0026gt;" in body
+    assert "\\u003c/script\\u003e" in body
     assert "</script><script>window.__pwned" not in body and 'onerror="window.__pwned' not in body

@@ -87,8 +87,8 @@ def test_adding_a_layer_is_adding_a_file(extra_layer, demo_db_url, session_for, 
     # on the map: in the page's layer config, with its own marker style, and from the API
     page = demo_client.get("/").get_data(as_text=True)
     config = json.loads(re.search(r'<script id="map-config" type="application/json">(.*?)</script>', page, re.S).group(1))
-    mine = next(l for l in config["layers"] if l["id"] == extra_layer)
-    assert mine["label"] == "認知症カフェ" and mine["shape"] == "hexagon" and mine["colour"] == "#CC79A7"
+    mine = next(l for l in config["place_layers"] if l["id"] == extra_layer)
+    assert mine["name"] == "認知症カフェ" and mine["shape"] == "hexagon" and mine["colour"] == "#CC79A7"
     assert ".pm-ninchisho_cafe {" in page and 'value="ninchisho_cafe"' in page
     api = demo_client.get(f"/api/places?near={lat},{lon}&layer={extra_layer}").get_json()
     assert [f["properties"]["name"] for f in api["features"]] == ["オレンジカフェ（架空）"]

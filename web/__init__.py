@@ -13,13 +13,13 @@ from web.i18n import band_label, current_lang, label, say, t
 
 
 def create_app(config: dict | None = None) -> Flask:
+    from web import maps
     app = Flask(__name__)
     tiles = os.environ.get("TSUNAGARI_TILES", "gsi")
     app.config.update(
         DATABASE_URL=None,
         # 地理院タイル by default; TSUNAGARI_TILES=none (or TILE_URL=None) runs with no base map.
-        TILE_URL=None if tiles == "none" else (
-            "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png" if tiles == "gsi" else tiles),
+        TILE_URL=None if tiles == "none" else (maps.GSI_TILES if tiles == "gsi" else tiles),
         TILE_ATTRIBUTION=os.environ.get("TSUNAGARI_TILE_ATTRIBUTION"),
         JSON_AS_ASCII=False,
     )
@@ -45,7 +45,8 @@ def create_app(config: dict | None = None) -> Flask:
     @app.context_processor
     def inject():
         return {"t": t, "label": label, "band_label": band_label, "say": say, "lang": current_lang(),
-                "has_endpoint": lambda name: name in app.view_functions, "layer_css": layer_css}
+                "has_endpoint": lambda name: name in app.view_functions, "layer_css": layer_css,
+                "base_map_source": lambda: maps.base_map_source(current_lang())}
 
     @app.after_request
     def remember_lang(resp):

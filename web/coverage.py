@@ -23,7 +23,7 @@ from geo.places.privacy import public_feature
 from geo import vocab
 from geo.places.schedule import format_date_ja
 from geo.vocab import Invalid
-from web import db_session, params
+from web import db_session, maps, params
 from web.i18n import current_lang, say
 from geo import clock
 from web.params import BadParameter
@@ -155,14 +155,15 @@ def coverage_page():
     places = session.scalars(select(Place).where(Place.layer == opt["layer"], queries.active_on(opt["on"]),
                                                  Place.public_point.is_not(None))).all()
     place_points = [{"lat": f["geometry"]["coordinates"][1], "lon": f["geometry"]["coordinates"][0],
-                     "name": f["properties"]["name"]} for f in (public_feature(p) for p in places)]
+                     "name": f["properties"]["name"], "layer": opt["layer"],
+                     "precision": f["properties"].get("precision", "exact")}
+                    for f in (public_feature(p) for p in places)]
     chosen_points = [{"lat": c.lat, "lon": c.lon, "name": f"{c.order}. {c.label}"}
                      for c in (suggestion.chosen if suggestion else []) if c.lat is not None]
-    map_data = {"areas": {"type": "FeatureCollection", "features": features}, "places": place_points,
-                "chosen": chosen_points, "colour": layer.colour, "tiles": _tiles(),
-                "labels": vocab.labels("coverage_class", lang), "symbols": vocab.COVERAGE_SYMBOLS,
-                "walking_radius_m": layer.walking_radius_m, "lang": lang,
-                "bounds": _bounds(features)}
+    map_data = maps.map_config(
+        lang, bounds=_bounds(features), areas={"type": "FeatureCollection", "features": features},
+        places=place_points, chosen=chosen_points, layer=opt["layer"], walking_radius_m=layer.walking_radius_m,
+        labels=vocab.labels("coverage_class", lang), symbols=vocab.COVERAGE_SYMBOLS)
     counts = cov.summary(results)
     cols, matrix = cov.target_group_matrix(sorted(results, key=cov.rank_key))
     export_args = {k: v for k, v in request.args.items()
@@ -187,14 +188,6 @@ def _date_label(day: dt.date, lang: str) -> str:
     if lang == "en":
         return f"{vocab.label('weekday', day.weekday(), 'en')} {day.day} {day:%b} {day.year}"
     return format_date_ja(day)
-
-
-def _tiles() -> dict | None:
-    from flask import current_app
-    url = current_app.config.get("TILE_URL")
-    if not url:
-        return None
-    return {"url": url, "attribution": current_app.config.get("TILE_ATTRIBUTION") or "地理院タイル"}
 
 
 def _bounds(features: list[dict]) -> list[list[float]] | None:

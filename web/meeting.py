@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
 import layers
 from geo.render import exports
@@ -15,9 +15,8 @@ from geo.analysis import meeting
 from geo.places import queries
 from geo.places.schedule import format_date_ja
 from geo.vocab import COVERAGE_CLASSES, Invalid
-from web import db_session, params
+from web import db_session, maps, params
 from web.i18n import band_label, current_lang, js_texts, label, labels, say, t
-from web.maps import GSI_TILES
 from geo import clock
 
 bp = Blueprint("meeting", __name__)
@@ -43,33 +42,22 @@ def meeting_page():
     kinds = meeting.area_kinds_present(session)
     if view.kind not in kinds and kinds:
         view.kind = kinds[0]
-    tile_url = current_app.config.get("TILE_URL")
-    config = {
-        "lang": lang,
+    config = maps.map_config(lang, bounds=meeting.area_bounds(session), **{
         "text": js_texts("meeting.", lang=lang),
         "bands": {b: band_label(b, hours=True, lang=lang) for b in meeting.BAND_NAMES},
         "weekdays": list(labels("weekday", lang).values()),
         "klass": labels("coverage_class", lang),
         "klass_codes": list(COVERAGE_CLASSES),
-        "layers": [_layer_json(layer, lang) for layer in layers.place_layers()],
         "kinds": [{"id": k, "name": label("area_kind", k, lang)} for k in kinds],
         "data_url": url_for("meeting.meeting_data"),
         "profile_url": url_for("meeting.meeting_profile"),
         "export_url": url_for("meeting.meeting_export", fmt="FMT"),
-        "tile_url": tile_url,
-        "tile_attribution": "地理院タイル" if tile_url == GSI_TILES else (current_app.config.get("TILE_ATTRIBUTION") or ""),
-        "bounds": meeting.area_bounds(session),
         "today": clock.today().isoformat(),
-    }
+    })
     return render_template("meeting.html", config=config, view=view,
                            date_text=view.date_text() if lang != "en" else _date_text(view.on_date, lang),
                            attributions=queries.attributions(session), fictional=queries.has_fictional(session),
-                           tile_url=tile_url, fictional_notice=t("fictional_notice", lang))
-
-
-def _layer_json(layer, lang: str) -> dict:
-    return {"id": layer.id, "name": layer.name(lang), "colour": layer.colour, "icon": layer.icon,
-            "shape": layer.marker_shape, "text_colour": meeting.text_colour_on(layer.colour)}
+                           fictional_notice=t("fictional_notice", lang))
 
 
 @bp.get("/meeting/data.json")
@@ -153,8 +141,10 @@ def meeting_export(fmt: str):
     elif fmt == "png":
         body, mime = exports.figure_png(data, paper), "image/png"
     elif fmt == "html":
-        tile_url = current_app.config.get("TILE_URL") if request.args.get("tiles") == "1" else None
-        body, mime = exports.standalone_html(data, tile_url=tile_url).encode("utf-8"), "text/html; charset=utf-8"
+        tiles = maps.tiles() if request.args.get("tiles") == "1" else None
+        html = exports.standalone_html(data, maps.offline_assets(), tile_url=tiles and tiles["url"],
+                                       tile_attribution=tiles and tiles["attribution"], tile_source=tiles and tiles["source"])
+        body, mime = html.encode("utf-8"), "text/html; charset=utf-8"
     else:
         body, mime = exports.places_csv(data), "text/csv; charset=utf-8"
     disposition = "inline" if fmt in ("pdf", "png") else "attachment"

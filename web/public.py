@@ -17,19 +17,12 @@ from geo.places.privacy import public_place
 from geo.places.schedule import format_date_ja
 from geo.vocab import BAND_CODES
 from geo.standards.jsonld import place_jsonld
-from web import db_session, params
+from web import db_session, maps, params
 from web.i18n import current_lang, js_texts, label, labels, say
-from web.maps import build_map, js_names, map_parts
 from geo import clock
 from web.params import BadParameter
 
 bp = Blueprint("public", __name__)
-
-def _layer_config(lang: str) -> list[dict]:
-    return [{"id": l.id, "name": f"{l.icon} {l.name(lang)}", "label": l.name(lang), "icon": l.icon,
-             "colour": l.colour, "fill": l.fill, "shape": l.marker_shape, "popup_fields": list(l.popup_fields)}
-            for l in layers.place_layers()]
-
 
 def _js_texts(lang: str) -> dict[str, str]:
     """The resident map script's texts, from the one catalogue (keys "map.*" and a few common ones)."""
@@ -45,15 +38,14 @@ def index():
     areas = {layer.id: queries.areas_geojson(session, layer.id, simplify_deg=0.00005)
              for layer in layers.area_layers()}
     attributions = queries.attributions(session)
-    m = build_map([], areas, lang, attributions, bounds=_bounds(session), place_markers=False)
     # places with no public location are listed by name only (never on the map)
     hidden_rows = session.scalars(select(Place).where(queries.active_on(), Place.public_point.is_(None))
                                   .order_by(Place.layer, Place.id))
     hidden = [public_place(p) for p in hidden_rows]
-    config = {"names": js_names(m), "layers": _layer_config(lang), "lang": lang, "texts": _js_texts(lang),
-              "api": {"places": "/api/places", "search": "/api/search"}}
+    config = maps.map_config(lang, bounds=_bounds(session), areas=areas, texts=_js_texts(lang),
+                             api={"places": "/api/places", "search": "/api/search"})
     weekdays = list(labels("weekday_long", lang).values())
-    return render_template("index.html", map=map_parts(m), attributions=attributions, page_config=config,
+    return render_template("index.html", attributions=attributions, page_config=config,
                            fictional=queries.has_fictional(session), hidden=hidden,
                            place_layers=layers.place_layers(), weekdays=weekdays, target_groups=TARGET_GROUPS,
                            bands=BAND_CODES,

@@ -33,7 +33,6 @@ from geo import clock
 from geo.vocab import Invalid, Term, label as vocab_label, labels, text
 
 FONT_PATH = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-STATIC = Path(__file__).resolve().parents[2] / "web" / "static"
 PAPERS_MM = {"A4": (297, 210), "A3": (420, 297)}
 MARKERS = {"circle": "o", "square": "s", "diamond": "D", "triangle": "^", "hexagon": "h"}
 KLASS_STYLE = {  # fill and hatch per coverage class: the class reads in black-and-white print too
@@ -418,22 +417,32 @@ def figure_png(data: ViewData, paper: str = "A4", dpi: int = 150) -> bytes:
 
 
 # --------------------------------------------------------------------------- standalone HTML
-def _inline_css(path: Path) -> str:
+@dataclass(frozen=True)
+class OfflineAssets:
+    """The vendored Leaflet (and jQuery, which folium's popups use) that the standalone HTML
+    inlines. The caller says where they are: geo/ never reads the web application's files."""
+    leaflet_js: Path
+    leaflet_css: Path
+    leaflet_images: Path
+    jquery_js: Path
+
+
+def _inline_css(path: Path, images: Path) -> str:
     css = path.read_text(encoding="utf-8")
 
     def data_uri(m: re.Match) -> str:
-        img = path.parent / m.group(1)
+        img = images / m.group(1)
         if not img.exists():
             return m.group(0)
         return f"url(data:image/png;base64,{base64.b64encode(img.read_bytes()).decode()})"
-    return re.sub(r"url\((images/[^)]+\.png)\)", data_uri, css)
+    return re.sub(r"url\(images/([^)]+\.png)\)", data_uri, css)
 
 
-def _default_icon_js() -> str:
+def _default_icon_js(images: Path) -> str:
     """folium creates each marker with Leaflet's default icon before setting ours: give that
     default icon data URIs so nothing is looked up next to the emailed file."""
     def uri(name: str) -> str:
-        return "data:image/png;base64," + base64.b64encode((STATIC / "vendor/leaflet/images" / name).read_bytes()).decode()
+        return "data:image/png;base64," + base64.b64encode((images / name).read_bytes()).decode()
     return ("L.Icon.Default.imagePath='';L.Icon.Default.mergeOptions({"
             f"iconUrl:'{uri('marker-icon.png')}',iconRetinaUrl:'{uri('marker-icon-2x.png')}',"
             f"shadowUrl:'{uri('marker-shadow.png')}'}});")
@@ -443,9 +452,11 @@ def _script(text: str) -> str:
     return "<script>" + text.replace("</script", "<\\/script") + "</script>"
 
 
-def standalone_html(data: ViewData, tile_url: str | None = None, tile_attribution: str | None = None) -> str:
-    """One HTML file that works offline when emailed: Leaflet and jQuery inlined, data embedded.
-    The only external URL is the optional tile layer."""
+def standalone_html(data: ViewData, assets: OfflineAssets, tile_url: str | None = None,
+                    tile_attribution: str | None = None, tile_source: str | None = None) -> str:
+    """One HTML file that works offline when emailed: Leaflet and jQuery (from `assets`) inlined,
+    data embedded. The only external URL is the optional tile layer; `tile_attribution` is its
+    short credit on the map and `tile_source` its line under 出典."""
     import folium
 
     view, lang = data.view, data.view.lang
@@ -463,7 +474,7 @@ def standalone_html(data: ViewData, tile_url: str | None = None, tile_attributio
     if bounds:
         m.fit_bounds(bounds)
     if tile_url:
-        folium.TileLayer(tiles=tile_url, attr=tile_attribution or "地理院タイル", name="base", max_zoom=18).add_to(m)
+        folium.TileLayer(tiles=tile_url, attr=escape(tile_attribution or tile_url), name="base", max_zoom=18).add_to(m)
 
     focus_id = data.focus.id if data.focus is not None else None
     features = []
@@ -519,7 +530,7 @@ def standalone_html(data: ViewData, tile_url: str | None = None, tile_attributio
     if data.focus is not None:
         title += f" ― {data.focus.name}"
     sources = "".join(f"<li>{escape(a)}</li>" for a in data.attributions)
-    sources += f"<li>{escape('地理院タイル（国土地理院）' if tile_url else text('export.no_base_map', lang))}</li>"
+    sources += f"<li>{escape((tile_source or tile_attribution or tile_url) if tile_url else text('export.no_base_map', lang))}</li>"
     notice = f'<div class="notice" id="fictional-notice">{escape(text("export.fictional", lang))}</div>' if data.fictional else ""
     panel = (f'<div id="export-title"><h1>{escape(title)}</h1><div class="date">{escape(view.date_text())}</div>'
              f'{notice}<ul class="legend">{legend}</ul>{hidden_html}</div>'
@@ -542,10 +553,10 @@ html,body{margin:0;height:100%;font-family:"Noto Sans CJK JP","Hiragino Sans","Y
 </style>"""
     root = m.get_root()
     root.header.add_child(folium.Element(
-        "<style>" + _inline_css(STATIC / "vendor/leaflet/leaflet.css") + "</style>" + style
-        + _script((STATIC / "vendor/jquery/jquery.min.js").read_text(encoding="utf-8"))
-        + _script((STATIC / "vendor/leaflet/leaflet.js").read_text(encoding="utf-8"))
-        + _script(_default_icon_js())), name="inline_assets")
+        "<style>" + _inline_css(assets.leaflet_css, assets.leaflet_images) + "</style>" + style
+        + _script(assets.jquery_js.read_text(encoding="utf-8"))
+        + _script(assets.leaflet_js.read_text(encoding="utf-8"))
+        + _script(_default_icon_js(assets.leaflet_images))), name="inline_assets")
     root.html.add_child(folium.Element(panel), name="panel")
     html = root.render()
     html = html.replace("<html>", f'<html lang="{"en" if lang == "en" else "ja"}">', 1)

@@ -1,25 +1,23 @@
 /* つながりマップ: the resident map page.
  *
- * folium composes the map, base layer, district outlines and the layer control; this script
- * adds the places, fetched only for the current view (/api/places?bbox=...), into one
- * marker-cluster group per layer registered in the same layer control, and runs the
+ * The map comes from the map module (map.js) with the page config: base map, district outlines
+ * and names, the layer control, and one marker-cluster group per place layer, filled with the
+ * places of the current view (/api/places?bbox=...). This script adds the popups and runs the
  * search panel (/api/search). Untrusted text is only ever set with textContent.
  */
 (function () {
   "use strict";
   var cfg = JSON.parse(document.getElementById("map-config").textContent);
   var T = cfg.texts;
-  var map = window.TSUNAGARI.map;
-  var control = window.TSUNAGARI.control;
+  var view = TsunagariMap.create(document.getElementById("map"), cfg, {layerControl: true});
+  var map = view.map;
   var groups = {};          // layer id -> L.markerClusterGroup
   var markers = {};         // place id -> L.marker
-  var layerInfo = {};
-  var loaded = null;        // {bbox, key, truncated} of the last fetch
+  var layerInfo = view.placeStyles;
   var originMarker = null;
   var lastOrigin = null;    // {lat, lon, label} the last search was run from
-  var fetchTimer = null;
-
-  function el(tag, attrs, text) {
+  var searches = 0;         // searches answered (body[data-searches], for the tests)
+  var el = function (tag, attrs, text) {
     var node = document.createElement(tag);
     if (attrs) {
       Object.keys(attrs).forEach(function (k) {
@@ -29,7 +27,7 @@
     }
     if (text !== undefined && text !== null) node.textContent = String(text);
     return node;
-  }
+  };
 
   function withLang(params) {
     params.set("lang", cfg.lang);
@@ -60,17 +58,6 @@
   }
 
   // ------------------------------------------------------------------ markers
-  function markerIcon(props, count) {
-    var box = el("div", {className: "pm-inner"});
-    box.appendChild(el("span", {"aria-hidden": "true", className: "pm-glyph"}, props.icon || "?"));
-    if (count) box.appendChild(el("span", {className: "pm-count"}, count));
-    var approx = props.precision && props.precision !== "exact";
-    return L.divIcon({
-      html: box, iconSize: count ? [46, 46] : [36, 36],
-      className: (count ? "place-cluster " : "place-marker ") + "pm-" + props.layer + (approx ? " pm-approx" : "")
-    });
-  }
-
   function popupContent(props) {
     var box = el("div", {className: "popup"});
     box.appendChild(el("div", {className: "popup-layer"}, props.icon + " " + props.layer_name));
@@ -98,63 +85,21 @@
   function makeMarker(feature) {
     var props = feature.properties;
     var c = feature.geometry.coordinates;
-    var m = L.marker([c[1], c[0]], {icon: markerIcon(props), title: props.name, alt: props.name, keyboard: true});
+    var m = view.placeMarker({lat: c[1], lon: c[0], layer: props.layer, name: props.name, precision: props.precision},
+                             {popup: function () { return popupContent(props); }});
     m.placeId = props.id;
     m.placeLayer = props.layer;
-    m.bindPopup(function () { return popupContent(props); }, {maxWidth: 320});
     return m;
   }
 
-  function setupGroups() {
-    cfg.layers.forEach(function (layer) {
-      layerInfo[layer.id] = layer;
-      var group = L.markerClusterGroup({
-        maxClusterRadius: 45, showCoverageOnHover: false, spiderfyOnMaxZoom: true,
-        iconCreateFunction: function (cluster) {
-          var icon = markerIcon({icon: layer.icon, layer: layer.id, precision: "exact"}, cluster.getChildCount());
-          return icon;
-        }
-      });
-      group.layerId = layer.id;
-      groups[layer.id] = group;
-      group.addTo(map);
-      control.addOverlay(group, layer.name);
-    });
-  }
-
-  function viewBox() {
-    var b = map.getBounds().pad(0.25);
-    var clamp = function (v, lo, hi) { return Math.max(lo, Math.min(hi, v)); };
-    return [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90),
-            clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -90, 90)];
-  }
-
-  function contains(outer, inner) {
-    return outer[0] <= inner[0] && outer[1] <= inner[1] && outer[2] >= inner[2] && outer[3] >= inner[3];
-  }
-
   var mapStatus = document.getElementById("map-status");
+  var filterCount = document.getElementById("filter-count");
+  var announceCount = false;   // after a filter change: say 「N件」 once the places are in
 
-  function loadPlaces(force) {
-    var params = filterParams();
-    var key = params.toString();
-    var needed = map.getBounds();
-    var want = [needed.getWest(), needed.getSouth(), needed.getEast(), needed.getNorth()];
-    // the places already loaded cover the view: nothing to fetch (unless zoomed well in, when
-    // a smaller fetch lets the far-away markers go)
-    if (!force && loaded && loaded.key === key && !loaded.truncated && contains(loaded.bbox, want) &&
-        map.getZoom() - loaded.zoom < 2) return;
-    if (noLayerChosen()) { applyPlaces([], key, viewBox(), false); return; }
-    var box = viewBox();
-    params.set("bbox", box.map(function (v) { return v.toFixed(5); }).join(","));
-    params.set("limit", "5000");
-    fetch(cfg.api.places + "?" + withLang(params).toString())
-      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
-      .then(function (data) { applyPlaces(data.features, key, box, data.truncated); })
-      .catch(function () { mapStatus.textContent = T.error; });
-  }
-
-  function applyPlaces(features, key, box, truncated) {
+  // data: the answer of /api/places for the view at info.zoom (the zoom it was asked for)
+  function applyPlaces(data, info) {
+    var features = data ? data.features : [];
+    var truncated = data ? data.truncated : false;
     var seen = {};
     var toAdd = {};
     features.forEach(function (f) {
@@ -174,23 +119,16 @@
       }
     });
     Object.keys(toAdd).forEach(function (layerId) { groups[layerId].addLayers(toAdd[layerId]); });
-    loaded = {bbox: box, key: key, truncated: !!truncated, zoom: map.getZoom()};
     mapStatus.textContent = truncated ? T.truncated : "";
+    if (announceCount) {
+      announceCount = false;
+      filterCount.textContent = T.count.replace("{n}", view.countInView(markers));
+    }
+    document.body.setAttribute("data-places-zoom", String(info.zoom));
     document.body.setAttribute("data-places-loaded", String(Object.keys(markers).length));
   }
 
-  function scheduleLoad(force) {
-    clearTimeout(fetchTimer);
-    fetchTimer = setTimeout(function () { loadPlaces(force); }, force ? 0 : 200);
-  }
-
-  // area names only from a sensible zoom: CSS hides them below (see app.css)
-  function zoomClass() {
-    var c = map.getContainer();
-    var z = map.getZoom();
-    c.classList.toggle("zoom-lt-12", z < 12);
-    c.classList.toggle("zoom-lt-13", z < 13);
-  }
+  var places = null;   // the view source, made at start
 
   // ------------------------------------------------------------------ search
   var statusBox = document.getElementById("search-status");
@@ -221,13 +159,19 @@
   }
 
   function placeItem(place, withDistance) {
-    var li = el("li", {className: "result pm-border-" + place.layer});
+    var li = el("li", {className: "result", "data-layer": place.layer});
     var h = el("h3");
     var a = el("a", {href: "/place/" + encodeURIComponent(place.id)}, place.name);
     h.appendChild(a);
     li.appendChild(h);
+    var style = layerInfo[place.layer] || {};
+    li.style.borderLeftColor = style.colour || "#555";
     var kind = el("p", {className: "result-kind"});
-    kind.appendChild(el("span", {className: "glyph pm-" + place.layer, "aria-hidden": "true"}, place.icon));
+    var glyph = el("span", {className: "glyph pm pm-" + (style.shape || "circle"), "aria-hidden": "true"});
+    glyph.style.background = style.colour || "#555";
+    glyph.style.color = style.text_colour || "#fff";
+    glyph.appendChild(el("span", null, place.icon));
+    kind.appendChild(glyph);
     kind.appendChild(document.createTextNode(" " + place.layer_name));
     if (place.fictional) {
       kind.appendChild(document.createTextNode(" "));
@@ -308,7 +252,8 @@
                                                         alt: T.here, keyboard: false, zIndexOffset: 1000}).addTo(map);
   }
 
-  function render(data) {
+  // quiet: re-run after a filter change, so the focus stays on the filter and the page does not move
+  function render(data, quiet) {
     renderMatches(data.matches);
     if (!data.origin) {
       results.hidden = true;
@@ -329,15 +274,15 @@
     var pts = [[data.origin.lat, data.origin.lon]];
     data.results.slice(0, 5).forEach(function (p) { if (p.lat !== null) pts.push([p.lat, p.lon]); });
     map.fitBounds(L.latLngBounds(pts).pad(0.15), {maxZoom: 16});
-    document.getElementById("results-h").focus();
+    if (!quiet) document.getElementById("results-h").focus();
   }
 
-  function runSearch(where) {
+  function runSearch(where, quiet) {
     var params = filterParams();
     if (where.q !== undefined) params.set("q", where.q);
     else { params.set("lat", where.lat); params.set("lon", where.lon); if (where.label) params.set("label", where.label); }
     say(T.searching);
-    scheduleLoad(false);
+    places.schedule(false);
     return fetch(cfg.api.search + "?" + withLang(params).toString())
       .then(function (r) {
         return r.json().then(function (body) {
@@ -345,8 +290,9 @@
           return body;
         });
       })
-      .then(render)
-      .catch(function (err) { say(err.message || T.error); });
+      .then(function (data) { render(data, quiet); })
+      .catch(function (err) { say(err.message || T.error); })
+      .then(function () { document.body.setAttribute("data-searches", String(++searches)); });
   }
 
   form.addEventListener("submit", function (ev) {
@@ -358,8 +304,9 @@
 
   form.addEventListener("change", function (ev) {
     if (ev.target.name === "q") return;
-    scheduleLoad(true);
-    if (lastOrigin) runSearch(lastOrigin);
+    announceCount = true;
+    places.reload();
+    if (lastOrigin) runSearch(lastOrigin, true);
   });
 
   document.getElementById("locate-button").addEventListener("click", function () {
@@ -373,29 +320,17 @@
     }, {enableHighAccuracy: false, timeout: 15000, maximumAge: 300000});
   });
 
-  // ------------------------------------------------------------------ phone layout
-  function collapseOnPhone() {
-    if (window.innerWidth >= 700) return;
-    control.options.collapsed = true;
-    control.collapse();
-    map.on("click", function () { control.collapse(); });
-    var link = control.getContainer().querySelector(".leaflet-control-layers-toggle");
-    if (link) {
-      link.setAttribute("role", "button");
-      link.setAttribute("aria-label", T.layers_control);
-      link.addEventListener("click", function () { control.expand(); });
-    }
-  }
-
   // ------------------------------------------------------------------ start
-  setupGroups();
-  collapseOnPhone();
-  zoomClass();
-  map.on("zoomend", zoomClass);
-  map.on("moveend", function () { scheduleLoad(false); });
-  var origApply = applyPlaces;
-  applyPlaces = function () { origApply.apply(null, arguments); map.fire("tsunagari:loaded"); };
-  loadPlaces(true);
+  view.addAreaLayers(cfg.areas || {});
+  groups = view.placeClusters();
+  places = view.viewSource({
+    url: cfg.api.places,
+    params: function () { var p = withLang(filterParams()); p.set("limit", "5000"); return p; },
+    skip: noLayerChosen,
+    onData: applyPlaces,
+    onError: function () { mapStatus.textContent = T.error; }
+  });
+  places.load(true);
   var initial = new URLSearchParams(window.location.search).get("q");
   if (initial) { form.elements.q.value = initial; runSearch({q: initial}); }
 })();

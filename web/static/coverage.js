@@ -19,11 +19,8 @@
     });
   });
 
-  var map = L.map("cov-map", { zoomControl: true, preferCanvas: false, zoomSnap: 0.25 });
-  if (data.bounds) { map.fitBounds(data.bounds); } else { map.setView([35.68, 139.76], 5); }
-  if (data.tiles) {
-    L.tileLayer(data.tiles.url, { maxZoom: 18, attribution: data.tiles.attribution }).addTo(map);
-  }
+  var view = TsunagariMap.create(document.getElementById("cov-map"), data);
+  var map = view.map;
   var CLS = { none: "cov-area cov-none", thin: "cov-area cov-thin", covered: "cov-area cov-covered" };
   var many = data.areas.features.length > 40;
 
@@ -42,25 +39,29 @@
     return div;
   }
 
-  var areas = L.geoJSON(data.areas, {
+  // the areas of the chosen kind, shaded by class (the outline style is the area layer's)
+  var outline = view.areaStyle(data.areas.features.length ? data.areas.features[0].properties.kind : "");
+  var areas = view.areaLayer(null, data.areas, {
+    labels: false, tooltip: false,
     style: function (f) {
-      return { className: CLS[f.properties.klass] || "cov-area", color: "#222", weight: 1.5,
-               fillOpacity: 0.55 };
+      return { className: CLS[f.properties.klass] || "cov-area", color: "#222", weight: outline.weight || 1.5,
+               dashArray: outline.dashArray, fillOpacity: 0.55 };
     },
     onEachFeature: function (f, layer) {
       layer.bindTooltip(labelNode(f.properties), {
         permanent: !many, direction: "center", className: "cov-label", opacity: 0.9 });
       layer.on("click", function (e) { addPoint(e.latlng); });
     }
-  }).addTo(map);
+  }).addTo(map).outlines;
 
+  // the layer's places, drawn small with the same glyph + shape + colour as everywhere
   var placeLayer = L.layerGroup().addTo(map);
   data.places.forEach(function (p) {
-    var m = L.circleMarker([p.lat, p.lon], { radius: 5, color: "#000", weight: 1, fillColor: data.colour,
-                                             fillOpacity: 1, className: "cov-place" });
+    var m = view.placeMarker(p, { keyboard: false, icon: { size: 22, className: "cov-place" } });
     var tip = document.createElement("span");
     tip.textContent = p.name;
     m.bindTooltip(tip);
+    m.on("click", function (e) { addPoint(e.latlng); });   // a click anywhere on the map adds a point
     m.addTo(placeLayer);
   });
   data.chosen.forEach(function (p) {

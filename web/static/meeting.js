@@ -5,8 +5,8 @@
   const cfg = JSON.parse(document.getElementById('meeting-config').textContent);
   const T = cfg.text;
   const layerById = {};
-  cfg.layers.forEach(function (l) { layerById[l.id] = l; });
-  const allLayerIds = cfg.layers.map(function (l) { return l.id; });
+  cfg.place_layers.forEach(function (l) { layerById[l.id] = l; });
+  const allLayerIds = cfg.place_layers.map(function (l) { return l.id; });
   const $ = function (id) { return document.getElementById(id); };
 
   // ------------------------------------------------------------------ state <-> URL
@@ -67,11 +67,12 @@
   const drawn = { now: [], then: [] };
 
   function makeMap(id) {
-    const m = L.map(id, { zoomSnap: 0.25, renderer: L.svg(), attributionControl: !!cfg.tile_url });
-    if (cfg.tile_url) {
-      L.tileLayer(cfg.tile_url, { maxZoom: 18, attribution: cfg.tile_attribution, opacity: 0.55 }).addTo(m);
-    }
-    L.control.scale({ imperial: false, maxWidth: Math.round(12 * rem), position: 'bottomleft' }).addTo(m);
+    // the map module gives base map, attribution and markers; the page fits the view itself
+    const view = TsunagariMap.create(document.getElementById(id), cfg, {
+      fit: false, attribution: !!cfg.tiles, tileOpacity: 0.55, leaflet: { renderer: L.svg() },
+      scale: { maxWidth: Math.round(12 * rem), position: 'bottomleft' } });
+    const m = view.map;
+    m.tsunagari = view;
     const North = L.Control.extend({
       onAdd: function () {
         const d = L.DomUtil.create('div', 'north-arrow');
@@ -155,19 +156,10 @@
     return L.divIcon({ html: div, className: 'area-label-icon', iconSize: null });
   }
 
-  function placeIcon(p, dim) {
-    const l = layerById[p.layer];
-    const size = Math.round(1.6 * rem);
-    const div = document.createElement('div');
-    div.className = 'pm pm-' + l.shape + (p.precision !== 'exact' ? ' pm-approx' : '') +
-      (dim ? ' pm-dim' : '') + (p.change === 'closed' ? ' pm-closed' : '');
-    div.style.background = l.colour;
-    div.style.color = l.text_colour;
-    const g = document.createElement('span');
-    g.textContent = l.icon;
-    div.appendChild(g);
-    return L.divIcon({ html: div, className: 'place-icon' + (p.change === 'new' ? ' is-new' : '') +
-      (p.change === 'closed' ? ' is-closed' : ''), iconSize: [size, size] });
+  function placeIcon(map, p, dim) {
+    return map.tsunagari.placeIcon(p.layer, { precision: p.precision, size: Math.round(1.6 * rem),
+      innerClass: dim ? 'pm-dim' : '', closed: p.change === 'closed',
+      className: p.change === 'new' ? 'is-new' : p.change === 'closed' ? 'is-closed' : '' });
   }
 
   function draw(map, which) {
@@ -196,7 +188,7 @@
       if (which === 'then' && p.change === 'new') return;
       if (which === 'now' && p.change === 'closed') return;
       const dim = focusId !== null && p.area_id !== focusId;
-      const mk = L.marker([p.lat, p.lon], { icon: placeIcon(p, dim), keyboard: false,
+      const mk = L.marker([p.lat, p.lon], { icon: placeIcon(map, p, dim), keyboard: false,
         title: p.name, alt: p.name });
       const tip = document.createElement('span');
       tip.textContent = p.name + (p.change === 'new' ? '（' + T.new + '）' : p.change === 'closed' ? '（' + T.closed + '）' : '');
@@ -328,7 +320,7 @@
       if (firstLoad) {
         if (state.center) nowMap.setView(state.center, state.zoom, { animate: false });
         else if (data.focus_bounds) nowMap.fitBounds(data.focus_bounds);
-        else if (cfg.bounds) nowMap.fitBounds(cfg.bounds);
+        else if (cfg.view.bounds) nowMap.fitBounds(cfg.view.bounds);
         else nowMap.setView([34.69, 135.70], 12);
       }
       if (thenMap) {
@@ -394,7 +386,7 @@
     });
     $('p-clear').addEventListener('click', function () {
       setFocus('', null);
-      if (cfg.bounds) nowMap.fitBounds(cfg.bounds);
+      if (cfg.view.bounds) nowMap.fitBounds(cfg.view.bounds);
     });
   }
 
