@@ -12,7 +12,7 @@ from pathlib import Path
 from flask import current_app
 
 import layers
-from geo.analysis.meeting import layer_shape, text_colour_on
+from geo.analysis.meeting import text_colour_on
 from geo.render.exports import OfflineAssets
 from web.i18n import t
 
