@@ -161,8 +161,9 @@ def update_place(session: Session, scope: Scope, place_id: int, data: dict, expe
                           place.municipality_code, errors, params)
     if errors:
         raise Invalid(errors, params)
-    _apply(place, clean, located)
+    # before any attribute changes: the query would autoflush them unattributed
     act_as(session, actor, action=action)
+    _apply(place, clean, located)
     place.confirmed_at = _now()
     session.flush()
     session.refresh(place)
@@ -229,6 +230,7 @@ def revert_change(session: Session, scope: Scope, place_id: int, change_id: int,
     if change.action in ("created", "confirmed") or not change.changes:
         raise Invalid({"change": "not_revertable"})
     now = current_json(session, place.id)
+    act_as(session, actor, action="reverted", reverts_id=change.id)
     skipped, applied = [], 0
     for key, (old, new) in change.changes.items():
         if key not in now:
@@ -240,7 +242,6 @@ def revert_change(session: Session, scope: Scope, place_id: int, change_id: int,
         applied += 1
     if not applied:
         raise Invalid({"change": "changed_since"}, {"change": {"fields": ", ".join(skipped)}})
-    act_as(session, actor, action="reverted", reverts_id=change.id)
     place.confirmed_at = _now()
     session.flush()
     session.refresh(place)
