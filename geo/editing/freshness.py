@@ -2,24 +2,25 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from geo.accounts.scope import Scope, code5
 from geo.storage.models import Place, Submission
 
-TOKYO = ZoneInfo("Asia/Tokyo")
+from geo import clock
+
+TOKYO = clock.JST
 DEFAULT_STALE_MONTHS = 12
 
 
 def tokyo_now() -> dt.datetime:
-    return dt.datetime.now(TOKYO)
+    return clock.now()
 
 
 def tokyo_today() -> dt.date:
-    return tokyo_now().date()
+    return clock.today()
 
 
 def confirmed_date(place) -> dt.date | None:
@@ -66,12 +67,13 @@ def dashboard(session: Session, scope: Scope, months: int = DEFAULT_STALE_MONTHS
               today: dt.date | None = None) -> list[dict]:
     """Per municipality: places not confirmed for `months`, and open resident reports."""
     stale = stale_places(session, scope, months, today)
+    muni = func.left(Submission.municipality_code, literal_column("5")).label("muni")
     reports = session.execute(
-        select(func.left(Submission.municipality_code, 5), func.count())
+        select(muni, func.count())
         .where(Submission.status == "open",
                or_(_in_scope(Submission.municipality_code, scope),
                    Submission.municipality_code.is_(None) if scope.is_admin else False))
-        .group_by(func.left(Submission.municipality_code, 5))).all()
+        .group_by(muni)).all()
     codes = set(scope.municipalities) if not scope.is_admin else set()
     codes |= {code5(p.municipality_code) for p in stale} | {c for c, _n in reports}
     out = []
