@@ -101,6 +101,12 @@ def queue():
     return render_template("moderation_queue.html", rows=rows, places=places)
 
 
+def _moderation_page(sub, place, values, errors=None):
+    context = _form_context(values=values, mode="approve", errors=errors)
+    context.update(sub=sub, place=place, place_view=editor_place(place, current_scope()) if place else None)
+    return render_template("moderation_report.html", **context)
+
+
 @bp.get("/manage/reports/<int:submission_id>")
 @require()
 def report_page(submission_id: int):
@@ -114,9 +120,7 @@ def report_page(submission_id: int):
     place = s.get(Place, sub.place_id) if sub.place_id else None
     values = dict(sub.payload or {})
     values.setdefault("municipality_code", sub.municipality_code or (sorted(current_scope().municipalities) or [""])[0])
-    return render_template("moderation_report.html", sub=sub, place=place,
-                           place_view=editor_place(place, current_scope()) if place else None,
-                           **_form_context(values=values, mode="approve"))
+    return _moderation_page(sub, place, values)
 
 
 @bp.post("/manage/reports/<int:submission_id>/approve")
@@ -142,10 +146,8 @@ def approve(submission_id: int):
         s.rollback()
         sub = submissions.get(s, current_scope(), submission_id)
         place = s.get(Place, sub.place_id) if sub.place_id else None
-        return render_template("moderation_report.html", sub=sub, place=place,
-                               place_view=editor_place(place, current_scope()) if place else None,
-                               **_form_context(values={**(sub.payload or {}), **edits}, mode="approve",
-                                               errors=error_messages(exc.errors, exc.params))), 422
+        return _moderation_page(sub, place, {**(sub.payload or {}), **edits},
+                                error_messages(exc.errors, exc.params)), 422
     s.commit()
     return redirect(url_for("edit.place_page", place_id=sub.result_place_id, saved=1))
 
