@@ -98,6 +98,10 @@ def _locate(session: Session, clean: dict, municipality_code: str | None, errors
     return out
 
 
+def _location_errors(errors: dict) -> bool:
+    return any(k in errors for k in ("address", "lat", "lon", "municipality_code"))
+
+
 def _schedule(text: str | None) -> dict | None:
     return parse_schedule(text, today=tokyo_today()) if text else None
 
@@ -112,7 +116,8 @@ def create_place(session: Session, scope: Scope, data: dict, actor: Actor) -> Pl
     if code and not errors.get("municipality_code") and not scope.can_edit(code):
         raise Forbidden("municipality")
     params: dict = {}
-    located = {} if errors else _locate(session, clean, code, errors, params)
+    # geocoded even when other fields have errors, so that every problem is shown at once
+    located = {} if _location_errors(errors) else _locate(session, clean, code, errors, params)
     if errors:
         raise Invalid(errors, params)
     layer = layers.get(clean["layer"])
@@ -156,7 +161,7 @@ def update_place(session: Session, scope: Scope, place_id: int, data: dict, expe
     picked = clean.get("lat") is not None
     new_address = bool(clean.get("address")) and clean.get("address") != place.address
     located = {}
-    if not errors and (picked or new_address):
+    if not _location_errors(errors) and (picked or new_address):
         located = _locate(session, {**clean, "address": clean.get("address", place.address)},
                           place.municipality_code, errors, params)
     if errors:
