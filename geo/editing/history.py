@@ -35,10 +35,11 @@ def act_as(session: Session, actor: Actor | None, action: str | None = None, rev
 
 
 def attribute_to_run(session: Session, run_id: int) -> int:
-    """Give the changes this transaction made without an actor to import run `run_id` (the importer
-    learns its run id only when it records the run, after writing the places)."""
+    """Give the changes this transaction made to import run `run_id` (the importer learns its run id
+    only when it records the run, after writing the places). A user who started the import from the
+    browser stays named too."""
     result = session.execute(
-        update(PlaceChange).where(PlaceChange.txid == text("txid_current()"), PlaceChange.user_id.is_(None),
+        update(PlaceChange).where(PlaceChange.txid == text("txid_current()"),
                                   PlaceChange.import_run_id.is_(None), PlaceChange.submission_id.is_(None))
         .values(import_run_id=run_id, via="import").execution_options(synchronize_session=False))
     return result.rowcount or 0
@@ -57,6 +58,11 @@ def current_json(session: Session, place_id: int) -> dict:
 
 def who(session: Session, change: PlaceChange) -> dict:
     """{'kind': 'user'|'import'|'report'|'system', 'label': ..., 'id': ...} — labels are data."""
+    if change.import_run_id:
+        run = session.get(ImportRun, change.import_run_id)
+        user = session.get(User, change.user_id) if change.user_id else None
+        return {"kind": "import", "id": change.import_run_id, "label": (run.file_name if run else "")
+                + (f" · {user.display_name}" if user else "")}
     if change.user_id:
         user = session.get(User, change.user_id)
         if change.submission_id:

@@ -558,6 +558,10 @@ def _write_places(session: Session, dataset_id: int, plan: Plan, today: dt.date,
     if closing:
         session.execute(update(t).where(t.c.id.in_([c.target_id for c in closing]))
                         .values(status="closed", valid_to=today, updated_at=func.now()))
+    # 最終確認日: every place present in this file, changed or not, and every new one
+    present = [c.target_id for c in plan.rows if c.fate in ("update", "unchanged") and c.target_id]
+    session.execute(update(t).where(t.c.dataset_id == dataset_id, t.c.id.in_(present) | t.c.confirmed_at.is_(None))
+                    .values(confirmed_at=func.now()))
     session.flush()
     if on_change:
         for ch in inserts + updates + closing:

@@ -240,7 +240,11 @@ def recorded_run(session: Session, report: ImportReport, *, commit: bool = True)
     gc.disable()  # hundreds of thousands of small dicts: the cyclic GC would rescan them again and again
     try:
         yield report
-        _record_run(session, report, report.dataset_id)
+        run = _record_run(session, report, report.dataset_id)
+        if not report.dry_run:
+            # the history (written by the database for every change to a place) names this run
+            from geo.editing.history import attribute_to_run
+            attribute_to_run(session, run.id)
         if commit:
             session.commit()
     except Exception as e:  # noqa: BLE001 - any error: nothing of the file stays
