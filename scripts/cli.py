@@ -106,6 +106,8 @@ def user() -> None:
 
 def _password(confirm: bool = True) -> str:
     """From TSUNAGARI_PASSWORD, else an interactive prompt — never a command-line argument."""
+    import os
+
     pw = os.environ.get("TSUNAGARI_PASSWORD")
     if pw:
         return pw
@@ -114,8 +116,7 @@ def _password(confirm: bool = True) -> str:
 
 def _user_session():
     from geo.storage.db import session_scope
-    if _using_embedded():
-        _cluster().start()
+    ensure_database()
     return session_scope()
 
 

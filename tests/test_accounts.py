@@ -5,7 +5,8 @@ import re
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from conftest import PASSWORD, csrf_of, login, make_app
+from accounts_helpers import PASSWORD, csrf_of, login
+from helpers import make_app
 from geo.accounts.passwords import hash_password, verify_password
 from geo.accounts.scope import Scope
 from geo.storage.models import User

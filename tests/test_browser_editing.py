@@ -7,7 +7,8 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from conftest import PASSWORD, Accounts, make_app, open_page
+from accounts_helpers import PASSWORD, Accounts
+from helpers import make_app, open_page
 from geo import clock
 from geo.places.schedule import format_next_ja, parse_schedule
 from geo.storage.models import Place
@@ -15,14 +16,12 @@ from geo.storage.models import Place
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def site(templates):
+@pytest.fixture
+def site(demo_db_url):
     """A writable demo database with accounts, served on a free port."""
     from werkzeug.serving import make_server
 
-    from conftest import _fresh
-
-    url = _fresh(templates, "tpl_demo")
+    url = demo_db_url
     accounts = Accounts(url)
     app = make_app(url)
     with socket.socket() as s:

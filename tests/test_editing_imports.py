@@ -5,12 +5,12 @@ import io
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from conftest import REAL
+from helpers import FIXTURES
 from geo.editing import imports
 from geo.storage.models import Dataset, ImportRun, Place, PlaceChange
 from scripts.cli import main
 
-TAKAMATSU = REAL / "takamatsu-facilities" / "community_center.csv"
+TAKAMATSU = FIXTURES / "takamatsu-facilities" / "community_center.csv"
 
 
 def _count(s, model, *where):

@@ -123,7 +123,7 @@ def test_demo_engawa_are_blurred(demo_db_url, session_for):
 def test_signed_in_pages_show_the_exact_point_only_to_that_municipalitys_coordinators(demo_db_url, session_for):
     """The coordinator pages and the write API (#11) go through the same rule: the exact point and
     address of a private place reach a coordinator of its municipality (and admins) only."""
-    from conftest import Accounts
+    from accounts_helpers import Accounts
 
     s = session_for(demo_db_url)
     approx = _add(s, "approximate", "おおよその縁側")

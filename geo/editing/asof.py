@@ -1,9 +1,11 @@
 """The map as of a past date, rebuilt from the history (place_change).
 
 A place's state at the end of day D (Japan time) is its current row with every change recorded
-after D undone, newest first. Creation is not undone: when a place began is its valid_from (an
-import or a coordinator sets it to the day it was added), so a place added today is not active
-yesterday, while a list imported today with older start dates keeps them. Meeting mode's
+after D undone, newest first — except valid_from and valid_to, which say when the place really
+ran and so apply to the past too when they are corrected later (a closure entered today as
+"ended 31 March" is closed on 1 April). Creation is not undone either: when a place began is its
+valid_from (an import or a coordinator sets it to the day it was added), so a place added today
+is not active yesterday, while a list imported today with older start dates keeps them. Meeting mode's
 then-and-now (geo/analysis/meeting.py) reads the map through here, so a place closed, moved,
 renamed or rescheduled today still shows as it was on any earlier date.
 """
@@ -22,6 +24,7 @@ from geo.places import queries
 from geo.storage.models import Area, Place, PlaceChange
 
 _SKIPPED = ("created", "confirmed")
+_VALID_TIME = ("valid_from", "valid_to")   # facts about the real world: never undone
 
 
 def _end_of(day: dt.date) -> dt.datetime:
@@ -69,7 +72,7 @@ def places_as_of(session: Session, day: dt.date, layer_ids: list[str] | None = N
         for pid, diff in changes:
             state = states[pid]
             for key, pair in (diff or {}).items():
-                if key in state:
+                if key in state and key not in _VALID_TIME:
                     state[key] = pair[0]
         current = {p.id: p for p in session.scalars(select(Place).where(Place.id.in_(changed_ids)))}
         columns = {c.key for c in Place.__table__.columns}

@@ -5,14 +5,14 @@ Every existing place and import run is kept; the history starts with one 'create
 existing place, attributed to the import run that brought it in when there is one.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 """
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
