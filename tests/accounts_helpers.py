@@ -22,6 +22,15 @@ def add_user(url: str, email: str, role: str, municipalities=(), password: str =
     return uid
 
 
+def release(url: str) -> None:
+    """Close the app's pooled connections to one test database."""
+    from geo.storage import db
+
+    engine = db._engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
 def csrf_of(client) -> str:
     return client.get("/api/session").get_json()["csrf_token"]
 

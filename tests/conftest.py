@@ -139,7 +139,10 @@ os.environ.setdefault("TSUNAGARI_SECRET_KEY", "test-only-" + os.urandom(16).hex(
 
 @pytest.fixture
 def accounts(demo_db_url):
-    """One admin, a coordinator of 生駒市 (29209), one of 文京区 (13105), a viewer, on a fresh demo."""
-    from accounts_helpers import Accounts
+    """One admin, a coordinator of 生駒市 (29209), one of 文京区 (13105), a viewer, on a fresh demo.
+    The app's pooled connections to this test's database are closed afterwards (the cluster allows
+    60 connections; every test database would otherwise keep its idle pool to the end)."""
+    from accounts_helpers import Accounts, release
 
-    return Accounts(demo_db_url)
+    yield Accounts(demo_db_url)
+    release(demo_db_url)

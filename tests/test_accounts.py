@@ -5,7 +5,7 @@ import re
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from accounts_helpers import PASSWORD, csrf_of, login
+from accounts_helpers import PASSWORD, csrf_of, login, release
 from helpers import make_app
 from geo.accounts.passwords import hash_password, verify_password
 from geo.accounts.scope import Scope
@@ -20,7 +20,8 @@ def test_password_hash_is_argon2id_and_salted():
     assert not verify_password(None, "correct horse")
 
 
-def test_user_commands(demo_db_url, session_for, monkeypatch):
+def test_user_commands(demo_db_url, session_for, monkeypatch, request):
+    request.addfinalizer(lambda: release(demo_db_url))
     monkeypatch.setenv("DATABASE_URL", demo_db_url)
     runner = CliRunner()
     monkeypatch.setenv("TSUNAGARI_PASSWORD", "first-admin-password")

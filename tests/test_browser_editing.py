@@ -7,7 +7,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from accounts_helpers import PASSWORD, Accounts
+from accounts_helpers import PASSWORD, Accounts, release
 from helpers import make_app, open_page
 from geo import clock
 from geo.places.schedule import format_next_ja, parse_schedule
@@ -33,6 +33,7 @@ def site(demo_db_url):
     accounts.base = f"http://127.0.0.1:{port}"
     yield accounts
     server.shutdown()
+    release(url)
 
 
 def log_in(page, site, email):

@@ -5,6 +5,7 @@ import io
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from accounts_helpers import release
 from helpers import FIXTURES
 from geo.editing import imports
 from geo.storage.models import Dataset, ImportRun, Place, PlaceChange
@@ -77,7 +78,8 @@ def test_refused_type_size_and_scope(accounts, session_for, tmp_path, monkeypatc
     assert accounts.client(None).get("/imports/new").status_code == 302
 
 
-def test_cli_import_history_and_freshness(empty_db_url, session_for, monkeypatch, tmp_path):
+def test_cli_import_history_and_freshness(empty_db_url, session_for, monkeypatch, tmp_path, request):
+    request.addfinalizer(lambda: release(empty_db_url))
     monkeypatch.setenv("DATABASE_URL", empty_db_url)
     runner = CliRunner()
     r = runner.invoke(main, ["import", "places", str(TAKAMATSU), "--layer", "salons"], catch_exceptions=False)

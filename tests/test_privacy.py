@@ -120,11 +120,12 @@ def test_demo_engawa_are_blurred(demo_db_url, session_for):
             assert not to_shape(point).equals(to_shape(public))
 
 
-def test_signed_in_pages_show_the_exact_point_only_to_that_municipalitys_coordinators(demo_db_url, session_for):
+def test_signed_in_pages_show_the_exact_point_only_to_that_municipalitys_coordinators(demo_db_url, session_for, request):
     """The coordinator pages and the write API (#11) go through the same rule: the exact point and
     address of a private place reach a coordinator of its municipality (and admins) only."""
-    from accounts_helpers import Accounts
+    from accounts_helpers import Accounts, release
 
+    request.addfinalizer(lambda: release(demo_db_url))
     s = session_for(demo_db_url)
     approx = _add(s, "approximate", "おおよその縁側")
     hidden = _add(s, "hidden", "非公開の縁側")
