@@ -803,7 +803,7 @@ _ACCOUNTS: Table = {
     "edit_err_changed_since": ("この変更のあとに同じ項目が変更されているため、元に戻せません（{fields}）",
                                "The same fields were changed again since, so it cannot be reverted ({fields})"),
     "edit_err_already_closed": ("この報告はすでに処理済みです", "This report has already been handled"),
-    "edit_precondition_required": ("If-Match ヘッダーで、もとにした版（ETag）を指定してください",
+    "edit_precondition_required": ("If-Match ヘッダーで、もとにした版の ETag を指定してください",
                                    "Name the version you edited in the If-Match header (the ETag)"),
     "edit_conflict": ("ほかの人が先にこの場所を変更しました。変更は保存されていません",
                       "Someone changed this place in the meantime. Your change was not saved"),
