@@ -34,6 +34,17 @@ def act_as(session: Session, actor: Actor | None, action: str | None = None, rev
                     {k: "" if v is None else str(v) for k, v in values.items()})
 
 
+def reserve_run(session: Session) -> int:
+    """Reserve the id of the import run about to write places, and attribute every change of this
+    transaction to it (place_change.import_run_id is checked at commit, when the run row exists).
+    A user who started the import from the browser stays named too."""
+    run_id = session.scalar(text("SELECT nextval(pg_get_serial_sequence('import_run', 'id'))"))
+    session.execute(text("SELECT set_config('tsunagari.import_run_id', :run, true), "
+                         "set_config('tsunagari.via', coalesce(nullif(current_setting('tsunagari.via', true), ''), "
+                         "'import'), true)"), {"run": str(run_id)})
+    return run_id
+
+
 def attribute_to_run(session: Session, run_id: int) -> int:
     """Give the changes this transaction made to import run `run_id` (the importer learns its run id
     only when it records the run, after writing the places). A user who started the import from the

@@ -83,14 +83,27 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 
--- BEFORE UPDATE: when a tracked column changes, bump the version (the ETag) and record the change.
+-- BEFORE UPDATE (per row): when a tracked column changes, bump the version (the ETag) and record
+-- the change. A row whose only changes are bookkeeping (confirmed_at, updated_at, ...) is let
+-- through after one cheap record comparison: a re-import confirming 100,000 places costs little.
 CREATE OR REPLACE FUNCTION tsunagari_place_updated() RETURNS trigger AS $$
 DECLARE
-    o jsonb := tsunagari_place_json(OLD);
-    n jsonb := tsunagari_place_json(NEW);
+    same place := NEW;
+    o jsonb;
+    n jsonb;
     diff jsonb;
     act text := 'updated';
 BEGIN
+    same.confirmed_at := OLD.confirmed_at;
+    same.updated_at := OLD.updated_at;
+    same.public_point := OLD.public_point;
+    same.version := OLD.version;
+    same.address_key := OLD.address_key;
+    IF same IS NOT DISTINCT FROM OLD THEN
+        RETURN NEW;
+    END IF;
+    o := tsunagari_place_json(OLD);
+    n := tsunagari_place_json(NEW);
     IF o = n THEN
         RETURN NEW;
     END IF;
@@ -109,13 +122,22 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 
--- AFTER INSERT: the 'created' entry, every non-empty field as [null, value].
-CREATE OR REPLACE FUNCTION tsunagari_place_created() RETURNS trigger AS $$
-DECLARE
-    n jsonb := jsonb_strip_nulls(tsunagari_place_json(NEW));
+-- AFTER INSERT (per statement, over the transition table): one 'created' entry per new place,
+-- every non-empty field as [null, value]; one INSERT for a whole COPY of an imported file.
+CREATE OR REPLACE FUNCTION tsunagari_places_created() RETURNS trigger AS $$
 BEGIN
-    PERFORM tsunagari_record_change(NEW.id, 'created',
-        (SELECT coalesce(jsonb_object_agg(k, jsonb_build_array(NULL::jsonb, v)), '{}'::jsonb) FROM jsonb_each(n) AS e(k, v)));
+    INSERT INTO place_change (place_id, at, action, changes, user_id, import_run_id, submission_id,
+                              reverts_id, via, txid)
+    SELECT r.id, clock_timestamp(), coalesce(tsunagari_setting('tsunagari.action'), 'created'),
+           (SELECT coalesce(jsonb_object_agg(k, jsonb_build_array(NULL::jsonb, v)), '{}'::jsonb)
+              FROM jsonb_each(jsonb_strip_nulls(tsunagari_place_json(r))) AS e(k, v)),
+           tsunagari_setting('tsunagari.user_id')::integer,
+           tsunagari_setting('tsunagari.import_run_id')::integer,
+           tsunagari_setting('tsunagari.submission_id')::integer,
+           tsunagari_setting('tsunagari.reverts_id')::integer,
+           coalesce(tsunagari_setting('tsunagari.via'), 'sql'),
+           txid_current()
+      FROM new_places r ORDER BY r.id;
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
@@ -193,7 +215,9 @@ def upgrade() -> None:
         sa.Column('txid', sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(['place_id'], ['place.id'], ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], ondelete='SET NULL'),
-        sa.ForeignKeyConstraint(['import_run_id'], ['import_run.id'], ondelete='SET NULL'),
+        # checked at commit: an import writes its places (and their history) before its run row
+        sa.ForeignKeyConstraint(['import_run_id'], ['import_run.id'], ondelete='SET NULL',
+                                deferrable=True, initially='DEFERRED'),
         sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], ondelete='SET NULL'),
         sa.ForeignKeyConstraint(['reverts_id'], ['place_change.id'], ondelete='SET NULL'),
         sa.PrimaryKeyConstraint('id'),
@@ -224,14 +248,14 @@ def upgrade() -> None:
 
     op.execute("""CREATE TRIGGER place_audit BEFORE UPDATE ON place
                   FOR EACH ROW EXECUTE FUNCTION tsunagari_place_updated()""")
-    op.execute("""CREATE TRIGGER place_created AFTER INSERT ON place
-                  FOR EACH ROW EXECUTE FUNCTION tsunagari_place_created()""")
+    op.execute("""CREATE TRIGGER place_created AFTER INSERT ON place REFERENCING NEW TABLE AS new_places
+                  FOR EACH STATEMENT EXECUTE FUNCTION tsunagari_places_created()""")
 
 
 def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS place_created ON place")
     op.execute("DROP TRIGGER IF EXISTS place_audit ON place")
-    op.execute("DROP FUNCTION IF EXISTS tsunagari_place_created()")
+    op.execute("DROP FUNCTION IF EXISTS tsunagari_places_created()")
     op.execute("DROP FUNCTION IF EXISTS tsunagari_place_updated()")
     op.execute("DROP FUNCTION IF EXISTS tsunagari_record_change(integer, text, jsonb)")
     op.execute("DROP FUNCTION IF EXISTS tsunagari_setting(text)")
