@@ -68,7 +68,7 @@ class _MunicipalityNames(Mapping):
 MUNICIPALITIES: Mapping[str, tuple[str, str]] = _MunicipalityNames()
 
 
-@dataclass
+@dataclass(slots=True)
 class GazEntry:
     level: str                 # '街区', '町丁目', '大字' or '市区町村'
     pref: str
@@ -315,13 +315,31 @@ _POSTCODE_HEAD = re.compile(r"^(?:〒|郵便番号|\u3012)?\s*(\d{3})-?(\d{4})(?
 # 京都市's street addresses: 寺町通御池上る上本能寺前町 -> the town after the last direction
 _STREET_DIRECTIONS = re.compile(r"^.*(?:上る|上ル|下る|下ル|[東西]入る|[東西]入ル|[東西]入)")
 _DESIGNATED_WARD = re.compile(r"^(.+?市)(.+区)$")
+_DISTRICT_WORD = re.compile(r"^(" + _KANJI_CHARS + r"{1,4}?)区(?=" + _KANJI_CHARS + ")")
 
 
-def _town_text(rest: str) -> str:
-    """Rewrite numbers that belong to a town name the way the gazetteer writes them."""
+# katakana ニ / long vowel ー typed for the kanji numerals 二 / 一 ('番町ニ丁目')
+_KATAKANA_NUMERAL = re.compile(r"(?<![ァ-ヺ])[ニー](?=[" + KANJI_NUMERALS + r"]*丁目)")
+# a stray ¥ or backslash inside a name ('南十¥八条西', from a Shift_JIS round trip)
+_STRAY = re.compile(r"(?<=" + _KANJI_CHARS + r")[¥\\￥](?=" + _KANJI_CHARS + ")")
+# 札幌's '南郷通2南' / '本通18丁目南': 丁目 then a direction, all part of the town name
+_DORI_DIRECTION = re.compile(r"(?<=通)(\d+)(?:丁目)?(?=[東西南北](?:$|[\s\d\-番]))")
+
+
+def _town_text(rest: str, notes: list[dict]) -> str:
+    """Rewrite numbers that belong to a town name the way the gazetteer writes them, and repair
+    characters typed for others (each such repair is noted)."""
     if not rest:
         return rest
-    s = _TOWN_NUMBER.sub(lambda m: int_to_kanji(int(m.group(1))) + m.group(2), rest)
+    s = _STRAY.sub("", rest)
+    if s != rest:
+        notes.append(note("stray_character", text=rest))
+    fixed = _KATAKANA_NUMERAL.sub(lambda m: "二" if m.group(0) == "ニ" else "一", s)
+    if fixed != s:
+        notes.append(note("katakana_numeral", written=s, read=fixed))
+        s = fixed
+    s = _DORI_DIRECTION.sub(lambda m: int_to_kanji(int(m.group(1))) + "丁目", s)
+    s = _TOWN_NUMBER.sub(lambda m: int_to_kanji(int(m.group(1))) + m.group(2), s)
     s = _KANJI_CHIWARI.sub(r"\1", s)
     return _CHO_ONLY.sub("丁目", s)
 
@@ -343,6 +361,12 @@ class Geocoder:
         self._cities: dict[str, _City] = {}
         touched = self._add(entries)
         self._finish(touched)
+
+    def _learn_names(self, touched: set[str]) -> None:
+        """Tell the registry the names this gazetteer uses (former municipalities, spellings)."""
+        names = {c.code: (c.pref, c.name) for cid in touched for c in [self._cities[cid]] if c.code}
+        if names:
+            self._registry.add_gazetteer_names(names)
 
     # ------------------------------------------------------------------ building
 
@@ -367,6 +391,14 @@ class Geocoder:
     def _add(self, entries: Iterable[GazEntry]) -> set[str]:
         touched: set[str] = set()
         reg = self._registry
+        keys: dict[str, str] = {}
+
+        def key_of(name: str) -> str:
+            k = keys.get(name)
+            if k is None:
+                k = keys[name] = match_key(name)
+            return k
+
         for e in entries:
             code = e.city_code or reg.code_for(e.pref, e.city)
             cid = code or (e.pref + e.city)
@@ -378,13 +410,13 @@ class Geocoder:
             if e.level == "市区町村" or not e.town:
                 c.point = _Point(e.lat, e.lon, "市区町村")
                 continue
-            base_key = match_key(e.town)
+            base_key = key_of(e.town)
             if base_key == "(大字なし)":
                 base_key = ""
             if e.koaza:
                 # the 小字 is a town of its own ('春日町川尻'), and a part of its 大字
-                display = e.town + e.koaza
-                t = self._town(c, match_key(display), display, base_key)
+                display = e.town + e.koaza if base_key else e.koaza
+                t = self._town(c, key_of(display), display, base_key)
                 self._put(t, e, p)
                 b = self._town(c, base_key, e.town, base_key)
                 if b.parts is None:
@@ -416,6 +448,7 @@ class Geocoder:
             t.plain = p
 
     def _finish(self, touched: set[str]) -> None:
+        self._learn_names(touched)
         for cid in touched:
             c = self._cities[cid]
             for t in c.towns.values():
@@ -732,6 +765,13 @@ class Geocoder:
             if alt and alt[2]:
                 notes.append(note("street_directions", text=d.group(0)))
                 return alt
+        d = _DISTRICT_WORD.match(rest)
+        if d:
+            # 地域自治区 written into the address ('宇陀市榛原区下井足' for 榛原下井足)
+            alt = self._match_town(city, d.group(1) + rest[d.end():])
+            if alt and alt[2]:
+                notes.append(note("district_word", text=d.group(0)))
+                return alt
         return found
 
     def _geocode_in_target(self, target: _Target, rest: str, notes: list[dict]) -> GeocodeResult:
@@ -740,7 +780,7 @@ class Geocoder:
             return GeocodeResult(ok=False, reason_code="municipality_no_data",
                                  reason_params={"name": target.pref + target.name}, city_code=target.code,
                                  notes=notes)
-        text = _town_text(rest)
+        text = _town_text(rest, notes)
         hits = []
         for cid in target.cids:
             city = self._by_cid[cid]

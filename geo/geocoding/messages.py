@@ -49,6 +49,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                    "no ward in the address; read as {city}"),
     "geocode.note.street_directions": ("通り名・上る下るを読み飛ばしました: {text}",
                                        "skipped the street directions: {text}"),
+    "geocode.note.stray_character": ("名前の中の余分な記号を取り除きました: {text}",
+                                     "removed a stray symbol inside a name: {text}"),
+    "geocode.note.katakana_numeral": ("カタカナを漢数字と読みました: {written} → {read}",
+                                      "read katakana as a kanji numeral: {written} → {read}"),
+    "geocode.note.district_word": ("地域自治区の「区」を除いて照合しました: {text}",
+                                   "matched without the district word: {text}"),
     "geocode.note.postcode_ignored": ("郵便番号を読み飛ばしました: {postcode}", "skipped the postcode {postcode}"),
     # resident search
     "search.nothing_near": ("この近くに登録された場所はありません", "No places are registered near here"),

@@ -156,6 +156,36 @@ class Registry:
         """Postal towns whose reading is `reading` (hiragana or katakana)."""
         return [self.postal[i] for i in self.by_kana.get(kana_key(reading), [])]
 
+    def add_gazetteer_names(self, gaz: dict[str, tuple[str, str]]) -> None:
+        """Merge a gazetteer's {code: (pref, name)}: a code today's postal data does not list is a
+        former municipality (浜松市中区 22131); another spelling of a listed one is a variant."""
+        from geo.geocoding.address import match_key
+
+        for code, (pref, name) in gaz.items():
+            m = self.municipalities.get(code)
+            if m is None:
+                self.municipalities[code] = m = Municipality(code, pref, name, None, False)
+            names = {name, m.name, *m.variants}
+            for n in list(names):
+                g = _GUN_RE.match(n)
+                if g:
+                    names.add(g.group(2))
+            names.discard(m.name)
+            if set(m.variants) != names:
+                self.municipalities[code] = Municipality(m.code, m.pref, m.name, m.kana, m.current,
+                                                         tuple(sorted(names)))
+        for code, m in list(self.municipalities.items()):
+            g = _GUN_RE.match(m.name)
+            if g and g.group(2) not in m.variants:
+                self.municipalities[code] = m = Municipality(m.code, m.pref, m.name, m.kana, m.current,
+                                                             tuple(sorted({*m.variants, g.group(2)})))
+            for n in (m.name, *m.variants):
+                key = (m.pref, match_key(n))
+                # a current municipality wins a name over a former one
+                old = self._by_name.get(key)
+                if old is None or (not self.municipalities[old].current and m.current):
+                    self._by_name[key] = m.code
+
     def names(self) -> list[tuple[str, str, str]]:
         """[(code, pref, name)] for every municipality, current and former."""
         return [(m.code, m.pref, m.name) for m in self.municipalities.values()]
@@ -203,52 +233,12 @@ def _read_postal(reg: Registry) -> None:
         reg.municipalities[code] = Municipality(code, pref, city, kana or None, True)
 
 
-def _read_gazetteer_names(path: Path = NATIONAL_GAZETTEER) -> dict[str, tuple[str, str]]:
-    """{code: (pref, name)} of the national gazetteer (one pass over its first three columns)."""
-    out: dict[str, tuple[str, str]] = {}
-    if not path.exists():  # pragma: no cover
-        return out
-    with gzip.open(path, "rt", encoding="utf-8", newline="") as f:
-        next(f, None)
-        for line in f:
-            parts = line.split(",", 3)
-            if len(parts) == 4 and parts[0] not in out:
-                out[parts[0]] = (parts[1], parts[2])
-    return out
-
-
 def build_registry(gazetteer_names: dict[str, tuple[str, str]] | None = None) -> Registry:
-    from geo.geocoding.address import match_key
-
+    """Today's municipalities from Japan Post's data, plus the names a gazetteer uses (pass
+    {code: (pref, name)}, or call Registry.add_gazetteer_names later)."""
     reg = Registry()
     _read_postal(reg)
-    gaz = _read_gazetteer_names() if gazetteer_names is None else gazetteer_names
-    variants: dict[str, set[str]] = {}
-    for code, (pref, name) in gaz.items():
-        m = reg.municipalities.get(code)
-        if m is None:
-            # in the gazetteer but not in today's postal data: a former municipality (or a code
-            # Japan Post does not list); keep it under the gazetteer's name
-            reg.municipalities[code] = Municipality(code, pref, name, None, False)
-        elif name != m.name:
-            variants.setdefault(code, set()).add(name)
-    for code, m in list(reg.municipalities.items()):
-        vs = set(variants.get(code, ()))
-        for n in [m.name, *vs]:
-            g = _GUN_RE.match(n)
-            if g:
-                vs.add(g.group(2))
-        vs.discard(m.name)
-        if vs:
-            reg.municipalities[code] = Municipality(m.code, m.pref, m.name, m.kana, m.current,
-                                                    tuple(sorted(vs)))
-    for m in reg.municipalities.values():
-        for n in (m.name, *m.variants):
-            key = (m.pref, match_key(n))
-            # a current municipality wins a name over a former one
-            old = reg._by_name.get(key)
-            if old is None or (not reg.municipalities[old].current and m.current):
-                reg._by_name[key] = m.code
+    reg.add_gazetteer_names(gazetteer_names or {})
     return reg
 
 
