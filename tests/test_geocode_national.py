@@ -244,3 +244,59 @@ def test_every_municipality_of_japan_is_known_with_kana_and_postcodes(geocoder):
     assert reg.get("22131").current is False and reg.get("22138").current is True
     assert [(t.pref, t.city, t.town) for t in reg.postcode("〒630-0257")] == [("奈良県", "生駒市", "元町")]
     assert any(t.city == "生駒市" for t in reg.towns_read("もとまち"))
+
+
+# --------------------------------------------------------------------------- resident search
+
+@pytest.fixture
+def demo(demo_db_url, session_for):
+    return session_for(demo_db_url)
+
+
+@pytest.mark.parametrize("q", ["〒630-0257", "630-0257", "6300257", "〒６３０－０２５７", "郵便番号630-0257"])
+def test_search_finds_postcodes(demo, q):
+    from geo.places import search
+
+    found = search.search_text(demo, q)
+    assert found.origin and found.origin.kind == "postcode"
+    assert found.origin.label == "〒630-0257 奈良県生駒市元町"
+    assert abs(found.origin.lat - 34.6924) < 0.01 and abs(found.origin.lon - 135.6971) < 0.01
+
+
+def test_unknown_postcode_says_so(demo):
+    from geo.places import search
+
+    found = search.search_text(demo, "999-9999")
+    assert found.origin is None and found.reason_code == "search.postcode_unknown"
+    assert found.message("ja") == "郵便番号 999-9999 が見つかりません"
+    assert found.message("en") == "Postcode 999-9999 not found"
+
+
+@pytest.mark.parametrize("q", ["もとまち", "モトマチ", "ﾓﾄﾏﾁ", "もとまち1丁目"])
+def test_search_finds_town_readings_in_the_served_municipality(demo, q):
+    from geo.places import search
+
+    found = search.search_text(demo, q)
+    assert found.origin and found.origin.kind == "town", q
+    assert found.origin.label.startswith("奈良県生駒市元町")
+
+
+def test_search_finds_addresses_anywhere_in_japan_and_says_nothing_is_near(demo, demo_db_url):
+    from conftest import make_app
+    from geo.places import search
+
+    found = search.search_text(demo, "北海道札幌市中央区北1条西2丁目1-1")
+    assert found.origin.label == "北海道札幌市中央区北一条西二丁目"
+    assert search.nearest(demo, found.origin.lat, found.origin.lon) == []
+    assert search.nothing_near(demo, found.origin.lat, found.origin.lon)
+    assert search.help_desk(demo, found.origin.lat, found.origin.lon) is None
+    client = make_app(demo_db_url).test_client()
+    j = client.get("/api/search?q=札幌市中央区北1条西2丁目").json
+    assert j["origin"]["label"] == "北海道札幌市中央区北一条西二丁目"
+    assert j["results"] == [] and j["help"] is None
+    assert j["message"] == "この近くに登録された場所はありません"
+    en = client.get("/api/search?q=札幌市中央区北1条西2丁目&lang=en").json
+    assert en["message"] == "No places are registered near here"
+    # and near the demo's places, the list is there and no such message
+    near = client.get("/api/search?q=生駒市元町1丁目").json
+    assert near["results"] and near["message"] is None

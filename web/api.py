@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from geo import vocab
 from geo.places import queries, search
 from geo.places.privacy import public_feature
 from geo.storage.models import AREA_KINDS, Place
@@ -70,6 +71,8 @@ def search_endpoint():
                          "level": origin.level, "approximate": origin.approximate}
         rows = search.nearest(session, origin.lat, origin.lon, filters, limit)
         out["results"] = [search.result(p, lang, distance=d) for p, d in rows]
+        if not rows and search.nothing_near(session, origin.lat, origin.lon):
+            out["message"] = vocab.text("search.nothing_near", lang)
         helper = search.help_desk(session, origin.lat, origin.lon)
         if helper:
             out["help"] = {"by": helper["by"], "area": helper["area"],

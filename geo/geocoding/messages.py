@@ -58,9 +58,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "geocode.note.postcode_ignored": ("郵便番号を読み飛ばしました: {postcode}", "skipped the postcode {postcode}"),
     # resident search
     "search.nothing_near": ("この近くに登録された場所はありません", "No places are registered near here"),
-    "search.not_found": ("住所も場所の名前も見つかりませんでした。町名（例：元町1丁目）か郵便番号、場所の名前を入れてください",
-                         "No address or place matched; try a town name such as 元町1丁目, a postcode or a place name"),
-    "search.several_names": ("名前が一致する場所がいくつかあります。下の一覧から選んでください",
-                             "Several places match; choose one below"),
     "search.postcode_unknown": ("郵便番号 {postcode} が見つかりません", "Postcode {postcode} not found"),
 }
