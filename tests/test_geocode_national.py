@@ -300,3 +300,21 @@ def test_search_finds_addresses_anywhere_in_japan_and_says_nothing_is_near(demo,
     # and near the demo's places, the list is there and no such message
     near = client.get("/api/search?q=生駒市元町1丁目").json
     assert near["results"] and near["message"] is None
+
+
+def test_imported_gaiku_data_lies_on_top_of_the_national_gazetteer(session, tmp_path):
+    from geo.geocoding.gazetteer import import_gazetteer
+    from test_geocode import GAIKU_HEADER, _write_cp932
+
+    before = geocoder_for(session).geocode("奈良県生駒市元町1-13-1")
+    assert before.level == "町丁目"
+    path = _write_cp932(tmp_path / "29209_gaiku.csv", GAIKU_HEADER, [
+        ["奈良県", "生駒市", "元町一丁目", "", "13", "6", "0", "0", "34.6930", "135.6980", "1", "1", "0", "0"]])
+    ds, n = import_gazetteer(session, path)
+    session.commit()
+    assert n == 1 and ds.municipality_code == "29209"   # code from the municipality registry
+    g = geocoder_for(session)
+    r = g.geocode("奈良県生駒市元町1-13-1")
+    assert r.level == "街区" and (r.lat, r.lon) == (34.6930, 135.6980) and r.matched == "奈良県生駒市元町一丁目13番"
+    assert g.geocode("奈良県生駒市元町1-14-1").level == "町丁目"       # other blocks: the national point
+    assert g.geocode("東京都渋谷区恵比寿西1-7-9").level == "町丁目"    # the rest of Japan unchanged
