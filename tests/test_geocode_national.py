@@ -318,3 +318,67 @@ def test_imported_gaiku_data_lies_on_top_of_the_national_gazetteer(session, tmp_
     assert r.level == "街区" and (r.lat, r.lon) == (34.6930, 135.6980) and r.matched == "奈良県生駒市元町一丁目13番"
     assert g.geocode("奈良県生駒市元町1-14-1").level == "町丁目"       # other blocks: the national point
     assert g.geocode("東京都渋谷区恵比寿西1-7-9").level == "町丁目"    # the rest of Japan unchanged
+
+
+# --------------------------------------------------------------------------- imports
+
+def _write_list(path, rows):
+    path.write_text("名称,住所,緯度,経度\n" + "".join(f"{n},{a},,\n" for n, a in rows), encoding="utf-8")
+    return path
+
+
+def test_import_any_municipality_with_repairs_and_withheld_addresses(session, tmp_path):
+    from geo.ingest.importer import import_places
+    from geo.storage.models import ImportRun, Place
+
+    path = _write_list(tmp_path / "hamamatsu_salons.csv", [
+        ("元城サロン", "静岡県浜松市中央区元城町103-2"),          # today's ward, data of the former 中区
+        ("旧区名サロン", "浜松市中区鍛冶町100"),                 # the former ward's name
+        ("区なしサロン", "浜松市元城町103-2"),                   # no ward written
+        ("町名だけサロン", "田町326-20"),                         # no municipality: the list's
+        ("個人宅サロン", "個人宅のため非公開"),                    # withheld
+        ("一部非公開サロン", "浜松市中央区元城町（番地は非公開）"),  # withheld, but the town is known
+    ])
+    r = import_places(session, path, layer="salons", municipality_code="221384", geocode=True)
+    session.commit()
+    assert r.new == 6 and r.no_point == [] and r.needs_review == []
+    assert r.geocoding["fine"] == 5 and r.geocoding["withheld"] == 1
+    places = {p.name: p for p in session.scalars(select(Place))}
+    assert places["元城サロン"].geocode_matched == "静岡県浜松市中央区元城町"
+    assert places["旧区名サロン"].geocode_matched == "静岡県浜松市中央区鍛冶町"
+    assert places["町名だけサロン"].geocode_matched == "静岡県浜松市中央区田町"
+    hidden = places["個人宅サロン"]
+    assert (hidden.precision, hidden.point, hidden.public_point, hidden.needs_review) == ("hidden", None, None, False)
+    part = places["一部非公開サロン"]
+    assert part.precision == "hidden" and part.point is not None and part.public_point is None
+    codes = {(n["line"], n["code"]) for n in r.notes}
+    assert {(2, "geocode.note.predecessor_data"), (3, "geocode.note.former_municipality"),
+            (4, "geocode.note.ward_supplied"), (5, "geocode.note.municipality_supplied"),
+            (6, "geocode.note.address_withheld"), (7, "geocode.note.address_withheld")} <= codes
+    stored = session.get(ImportRun, r.run_id).report
+    assert {"line": 3, "code": "geocode.note.former_municipality",
+            "params": {"written": "浜松市中区", "current": "浜松市中央区"}} in stored["notes"]
+    text = "\n".join(r.lines())
+    assert "旧市区町村名 浜松市中区 を現在の 浜松市中央区 と読みました" in text
+
+
+def test_withheld_address_without_geocoding_is_hidden_not_to_review(session, tmp_path):
+    from geo.ingest.importer import import_places
+    from geo.storage.models import Place
+
+    path = _write_list(tmp_path / "list.csv", [("秘密の居場所", "非公開"), ("住所のない場所", "")])
+    r = import_places(session, path, layer="salons", municipality_code="292095")
+    session.commit()
+    assert [x["name"] for x in r.no_point] == ["住所のない場所"]
+    p = session.scalar(select(Place).where(Place.name == "秘密の居場所"))
+    assert p.precision == "hidden" and not p.needs_review
+
+
+def test_unknown_town_reason_is_a_code_shown_in_each_language(session, tmp_path):
+    from geo.ingest.importer import import_places
+
+    path = _write_list(tmp_path / "list.csv", [("どこかの場所", "奈良県生駒市存在しない町1-2-3")])
+    r = import_places(session, path, layer="salons", geocode=True)
+    assert r.no_point[0]["code"] == "geocode.town_not_found"
+    assert r.no_point[0]["params"] == {"text": "存在しない町1-2-3"}
+    assert r.no_point[0]["reason"].startswith("町名が見つかりません: 存在しない町1-2-3 (town not found")

@@ -55,6 +55,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                       "read katakana as a kanji numeral: {written} → {read}"),
     "geocode.note.district_word": ("地域自治区の「区」を除いて照合しました: {text}",
                                    "matched without the district word: {text}"),
+    "geocode.note.address_withheld": ("住所が非公開のため、位置を公開しない場所として登録しました: {address}",
+                                      "the address is withheld; registered with its location not public: {address}"),
     "geocode.note.postcode_ignored": ("郵便番号を読み飛ばしました: {postcode}", "skipped the postcode {postcode}"),
     # resident search
     "search.nothing_near": ("この近くに登録された場所はありません", "No places are registered near here"),
