@@ -267,9 +267,9 @@ def test_unknown_postcode_says_so(demo):
     from geo.places import search
 
     found = search.search_text(demo, "999-9999")
-    assert found.origin is None and found.reason_code == "search.postcode_unknown"
-    assert found.message("ja") == "郵便番号 999-9999 が見つかりません"
-    assert found.message("en") == "Postcode 999-9999 not found"
+    assert found.origin is None and found.reason.key == "search.postcode_unknown"
+    assert found.reason.text("ja") == "郵便番号 999-9999 が見つかりません"
+    assert found.reason.text("en") == "Postcode 999-9999 not found"
 
 
 @pytest.mark.parametrize("q", ["もとまち", "モトマチ", "ﾓﾄﾏﾁ", "もとまち1丁目"])
