@@ -107,6 +107,10 @@ from scripts.import_cli import import_group  # noqa: E402
 
 main.add_command(import_group)
 
+from scripts.municipality_cli import municipality_group  # noqa: E402
+
+main.add_command(municipality_group)
+
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

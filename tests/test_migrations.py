@@ -2,7 +2,8 @@ from sqlalchemy import create_engine, inspect, pool, text
 
 from geo.storage import migrate
 
-TABLES = {"dataset", "import_run", "rejected_row", "place", "area", "population", "gazetteer_entry"}
+TABLES = {"dataset", "import_run", "rejected_row", "place", "area", "population", "gazetteer_entry",
+          "municipality_setting"}
 
 
 def _inspect(url):
@@ -26,7 +27,7 @@ def test_upgrade_downgrade_upgrade(cluster):
     assert migrate.current(url) is None
 
     migrate.upgrade(url)
-    assert migrate.current(url) == "0002"
+    assert migrate.current(url) == "0004"
     tables, gist, trig = _inspect(url)
     assert tables == TABLES
     # a GiST index on every geometry column

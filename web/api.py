@@ -42,14 +42,15 @@ def place(place_id: int):
 
 
 @bp.get("/search")
-def search_endpoint():
+@bp.get("/m/<muni>/search")
+def search_endpoint(muni: str | None = None):
     """Where to look from — q (address or place name) or lat/lon (the browser's location) —
     then the nearest places with the filters, and who to ask for help there."""
     session = db_session()
     filters = params.filters()
     lang = current_lang()
     limit = params.int_in_range("limit", 1, 50, 10)
-    municipality = params.municipality("municipality")
+    municipality = params.municipality("municipality") or params.municipality_in_path()
     q = params.query("q")
     out: dict = {"origin": None, "matches": [], "results": [], "help": None, "areas": [], "message": None}
     if q is not None:

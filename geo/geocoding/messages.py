@@ -58,6 +58,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "geocode.note.address_withheld": ("住所が非公開のため、位置を公開しない場所として登録しました: {address}",
                                       "the address is withheld; registered with its location not public: {address}"),
     "geocode.note.postcode_ignored": ("郵便番号を読み飛ばしました: {postcode}", "skipped the postcode {postcode}"),
+    # municipalities one instance serves (geo/places/served.py)
+    "served.code_invalid": ("団体コードとして読めません: {value}（5桁、または検査数字つき6桁）",
+                            "not a municipality code: {value} (5 digits, or 6 with the check digit)"),
+    "served.code_check_digit": ("団体コード {value} の検査数字が違います（{right} のはず）",
+                                "the check digit of {value} is wrong (should be {right})"),
+    "served.code_unknown": ("この団体コードの市区町村はありません: {value}", "no municipality has the code {value}"),
+    "served.area_kind_unknown": ("区域の種類が不明です: {kinds}（使えるもの: {known}）",
+                                 "unknown area kind: {kinds} (known: {known})"),
+    "served.layer_unknown": ("場所の種類が不明です: {layer}（使えるもの: {known}）",
+                             "unknown place layer: {layer} (known: {known})"),
+    "served.choose": ("市区町村", "Municipality"),
+    "served.all": ("すべての市区町村", "All municipalities"),
     # resident search
     "search.nothing_near": ("この近くに登録された場所はありません", "No places are registered near here"),
     "search.postcode_unknown": ("郵便番号 {postcode} が見つかりません", "Postcode {postcode} not found"),

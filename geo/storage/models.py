@@ -13,7 +13,7 @@ import datetime as dt
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
-    Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, func,
+    Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -186,3 +186,17 @@ class GazetteerEntry(Base):
     lon: Mapped[float] = mapped_column(Float)
     source: Mapped[str | None] = mapped_column(Text)
     dataset_id: Mapped[int | None] = mapped_column(ForeignKey("dataset.id", ondelete="CASCADE"), index=True)
+
+
+class MunicipalitySetting(Base):
+    """One municipality this instance serves: its area kinds (the first is the default) and its
+    coverage thresholds per place layer ({layer: {min_places, min_covered_share, min_per_1000}})."""
+    __tablename__ = "municipality_setting"
+    __table_args__ = (CheckConstraint("code ~ '^[0-9]{5}$'", name="ck_municipality_setting_code"),)
+    code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    area_kinds: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    thresholds: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                    onupdate=func.now())
