@@ -1,10 +1,21 @@
 """Offline geocoding of Japanese addresses against a town-point gazetteer.
 
 Framework-free. Gazetteer sources:
+- the national gazetteer shipped in geo/geocoding/data (every 町丁目/大字 of Japan),
+  read_national_gazetteer();
 - Geolonia 住所データ per-municipality JSON (list of {town, koaza, lat, lng}),
   read_geolonia_json();
 - 国土交通省 位置参照情報 CSV (Shift_JIS), 大字・町丁目レベル or 街区レベル,
   read_mlit_isj_csv() (the kind is detected from the header).
+Municipality names, codes, spellings and changes over time come from the registry
+(geo.geocoding.municipalities: Japan Post's data + the gazetteer's own names), never a table
+in code: an address may name today's municipality (浜松市中央区) while the gazetteer still has
+the former ones (浜松市中区), name it with an old spelling (須恵町) or without its 郡 or ward.
+
+Every repair made to the text (町 omitted, a hyphen for 々, katakana ニ for 二, a 地域自治区
+word, 京都's street directions, the list's municipality supplied, a former name, …) is a note
+{'code': ..., **params} on the result (texts: geo/geocoding/messages.py); an address that
+says it is withheld (非公開, 個人宅のため非公開) gives withheld=True, not "town not found".
 
 Geocoder(entries).geocode(address) matches the most specific level it can:
 街区 (town+丁目+街区符号) -> 町丁目 (town+丁目, or a town that has no 丁目) ->
