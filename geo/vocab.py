@@ -580,6 +580,11 @@ _INVALID: Table = {
 MESSAGES: Table = {**_COMMON, **_MAP, **_IMPORTS, **_COVERAGE, **_MEETING, **_EXPORT, **_EXTRA_PAGE,
                    **_REASONS, **_INVALID, **PARAM_MESSAGES}
 
+# each capability keeps its own messages next to its code; merged here
+from geo.geocoding.messages import MESSAGES as _GEOCODING_MESSAGES  # noqa: E402
+
+MESSAGES.update(_GEOCODING_MESSAGES)
+
 
 # --------------------------------------------------------------------------- codes with parameters
 class Term(NamedTuple):

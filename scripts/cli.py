@@ -56,8 +56,13 @@ def db_status() -> None:
 def db_upgrade(revision: str) -> None:
     from geo.storage import migrate
     ensure_database()
-    migrate.upgrade(revision=revision)
+    if revision == "head":
+        click.echo("住所データ（全国）を確認しています… (checking the national gazetteer)")
+    loaded = migrate.upgrade(revision=revision)
     click.echo(f"schema revision: {migrate.current()}")
+    if loaded is not None:
+        what = "読み込みました (loaded)" if loaded.status == "loaded" else "最新です (up to date)"
+        click.echo(f"住所データ（全国） {loaded.rows:,} 件 {what} — {loaded.seconds:.1f} s")
 
 
 @db.command("downgrade", help="スキーマを戻す (migrate down; default one step)")
@@ -194,6 +199,10 @@ def user_password(email: str) -> None:
 from scripts.import_cli import import_group  # noqa: E402
 
 main.add_command(import_group)
+
+from scripts.municipality_cli import municipality_group  # noqa: E402
+
+main.add_command(municipality_group)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -17,7 +17,10 @@ def test_db_commands_and_demo_with_database_url(cluster, session_for, monkeypatc
     assert "schema revision: (none)" in r.output
 
     r = runner.invoke(main, ["db", "upgrade"])
-    assert r.exit_code == 0 and "schema revision: 0003" in r.output, r.output
+    assert r.exit_code == 0 and "schema revision: 0004" in r.output, r.output
+    assert "住所データ（全国） 277,207 件 読み込みました (loaded)" in r.output    # the national gazetteer
+    r = runner.invoke(main, ["db", "upgrade"])
+    assert r.exit_code == 0 and "住所データ（全国） 277,207 件 最新です (up to date)" in r.output, r.output
 
     r = runner.invoke(main, ["db", "up"])  # with DATABASE_URL the embedded cluster is left alone
     assert r.exit_code == 0 and "DATABASE_URL" in r.output

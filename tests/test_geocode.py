@@ -232,14 +232,14 @@ def test_omitted_cho_is_repaired_and_noted(geocoder):
     # '東京都渋谷区代官山7-9': the gazetteer has 代官山町
     r = geocoder.geocode("東京都渋谷区代官山7-9")
     assert r.ok and r.level == "町丁目" and r.matched == "東京都渋谷区代官山町"
-    assert r.notes and "町" in r.notes[0]
+    assert r.notes[0]["code"] == "cho_omitted" and "町" in r.note_texts()[0]
 
 
 def test_hyphen_for_iteration_mark_is_repaired_and_noted(geocoder):
     # '東京都渋谷区代-木4-4-1': 々 lost on the way into the list
     r = geocoder.geocode("東京都渋谷区代-木4-4-1")
     assert r.ok and r.matched == "東京都渋谷区代々木四丁目"
-    assert r.notes and "々" in r.notes[0]
+    assert r.notes[0]["code"] == "iteration_mark" and "々" in r.note_texts("ja")[0]
 
 
 def test_missing_chome_falls_back_to_town_centroid_flagged(geocoder):
@@ -247,7 +247,7 @@ def test_missing_chome_falls_back_to_town_centroid_flagged(geocoder):
     assert r.ok and r.level == "大字" and r.needs_review
     assert r.matched == "東京都渋谷区恵比寿"
     assert r.lat == pytest.approx((35.647125 + 35.642078) / 2)
-    assert r.reason.startswith("丁目が見つかりません") and "(chome not found)" in r.reason
+    assert r.reason_code == "chome_not_found" and r.reason.startswith("丁目が見つかりません")
 
 
 def test_no_chome_in_address_falls_back_to_centroid_flagged(geocoder):
@@ -271,7 +271,7 @@ def test_unknown_town_is_not_silently_placed(geocoder):
     # a real 渋谷区 town missing from this small test gazetteer
     r = geocoder.geocode("東京都渋谷区広尾3-2-14")
     assert not r.ok and r.lat is None and r.lon is None
-    assert r.reason.startswith("町名が見つかりません (town not found)")
+    assert r.reason_code == "town_not_found" and r.reason.startswith("町名が見つかりません")
     assert "広尾3-2-14" in r.reason
 
 
@@ -353,4 +353,4 @@ def test_real_shibuya_list_at_chome_or_better():
 def test_unrecognised_text_after_town_is_flagged(geocoder):
     r = geocoder.geocode("東京都渋谷区宇田川町渋谷ビル")
     assert r.ok and r.matched == "東京都渋谷区宇田川町" and r.needs_review
-    assert r.notes and "渋谷ビル" in r.notes[0]
+    assert r.notes[-1] == {"code": "text_after_town", "text": "渋谷ビル"}

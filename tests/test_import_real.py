@@ -197,16 +197,13 @@ def test_geocode_shibuya_and_bunkyo(empty_db_url, session_for):
     r = import_places(s, KS / "131130_shibuyaku_kodomosyokudo.csv", layer="kodomo_shokudo")
     assert (r.unchanged, r.no_point) == (52, [])
 
-    # 文京区: no gazetteer loaded -> kept without a point, listed with the reason, never on a city hall
+    # 文京区: no gazetteer imported — the national gazetteer loaded by the migration places it
     r = import_places(s, KS / "131059_bunkyo_kodomosyokudo.csv", layer="kodomo_shokudo", geocode=True)
-    assert r.new == 7 and r.geocoding["unplaced"] == 7 and len(r.no_point) == 7
-    assert all("文京区" in x["reason"] for x in r.no_point)
-    assert _count(s, Place, Place.municipality_code == "13105", Place.point.is_(None),
-                  Place.needs_review.is_(True)) == 7
-    run = s.get(ImportRun, r.run_id)
-    assert run.report["geocoding"]["unplaced"] == 7 and len(run.report["no_point"]) == 7
+    assert r.new == 7 and r.geocoding["fine"] == 7 and r.no_point == []
+    assert _count(s, Place, Place.municipality_code == "13105", Place.geocode_level == "町丁目",
+                  Place.point.is_not(None), Place.needs_review.is_(False)) == 7
 
-    # once the shipped 文京区 gazetteer is loaded, the same rows are placed at 町丁目 level
+    # importing the shipped 文京区 gazetteer on top changes nothing: still 町丁目 level
     import_gazetteer(s, SHIPPED_GAZ / "13105_bunkyo.json")
     s.commit()
     r = import_places(s, KS / "131059_bunkyo_kodomosyokudo.csv", layer="kodomo_shokudo", geocode=True)
@@ -289,6 +286,8 @@ def test_gazetteer_files(empty_db_url, session_for):
     for name, n in expected.items():
         ds, count = import_gazetteer(s, GAZ / name)
         assert count == n, name
-    assert _count(s, GazetteerEntry) == sum(expected.values())
+    # on top of the national gazetteer the migration loaded
+    assert _count(s, GazetteerEntry, GazetteerEntry.source != "national") == sum(expected.values())
     import_gazetteer(s, GAZ / "13113_shibuya.json")  # again: replaced, not duplicated
-    assert _count(s, GazetteerEntry) == sum(expected.values())
+    # on top of the national gazetteer the migration loaded
+    assert _count(s, GazetteerEntry, GazetteerEntry.source != "national") == sum(expected.values())

@@ -3,8 +3,8 @@ from sqlalchemy import create_engine, inspect, pool, text
 from geo.storage import migrate
 
 TABLES = {"dataset", "import_run", "rejected_row", "place", "area", "population", "gazetteer_entry",
-          "app_user", "login_attempt", "submission", "place_change"}
-HEAD = "0003"
+          "app_user", "login_attempt", "submission", "place_change", "municipality_setting"}
+HEAD = "0004"
 
 
 def _inspect(url):

@@ -98,8 +98,10 @@ def test_help_desk_is_the_branch_whose_catchment_covers_the_point(s):
                     .where(Area.id == area.id))
     assert "地域包括支援センター" in helper["place"].name and helper["place"].phone
     # outside every catchment: the nearest place with a consultation desk
-    far = search.help_desk(s, 34.0, 135.0)
-    assert far["by"] == "nearest" and far["place"].has_consultation and far["area"] is None
+    near = search.help_desk(s, 34.685, 135.805)     # 奈良市, ~10 km east
+    assert near["by"] == "nearest" and near["place"].has_consultation and near["area"] is None
+    # but not a desk in another region: nothing within search.NEAR_RADIUS_M
+    assert search.help_desk(s, 34.0, 135.0) is None
 
 
 def test_resolve_area_and_list_its_places(s):

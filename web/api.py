@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from geo import vocab
 from geo.places import queries, search
 from geo.places.privacy import public_feature
 from geo.storage.models import AREA_KINDS, Place
@@ -41,14 +42,15 @@ def place(place_id: int):
 
 
 @bp.get("/search")
-def search_endpoint():
+@bp.get("/m/<muni>/search")
+def search_endpoint(muni: str | None = None):
     """Where to look from — q (address or place name) or lat/lon (the browser's location) —
     then the nearest places with the filters, and who to ask for help there."""
     session = db_session()
     filters = params.filters()
     lang = current_lang()
     limit = params.int_in_range("limit", 1, 50, 10)
-    municipality = params.municipality("municipality")
+    municipality = params.municipality("municipality") or params.municipality_in_path()
     q = params.query("q")
     out: dict = {"origin": None, "matches": [], "results": [], "help": None, "areas": [], "message": None}
     if q is not None:
@@ -70,6 +72,8 @@ def search_endpoint():
                          "level": origin.level, "approximate": origin.approximate}
         rows = search.nearest(session, origin.lat, origin.lon, filters, limit)
         out["results"] = [search.result(p, lang, distance=d) for p, d in rows]
+        if not rows and search.nothing_near(session, origin.lat, origin.lon):
+            out["message"] = vocab.text("search.nothing_near", lang)
         helper = search.help_desk(session, origin.lat, origin.lon)
         if helper:
             out["help"] = {"by": helper["by"], "area": helper["area"],

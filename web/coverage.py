@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 import layers
 from geo.analysis import coverage as cov
-from geo.places import queries
+from geo.places import queries, served
 from geo.ingest.text import neutralise_formula
 from geo.storage.models import Area
 from geo.places.privacy import public_feature
@@ -41,13 +41,25 @@ def _kinds(session) -> list[str]:
     return list(session.scalars(select(Area.kind).distinct().order_by(Area.kind)))
 
 
+def _municipality(args=None) -> str | None:
+    """The municipality chosen: /m/<code>/coverage, or ?muni= (5 or 6 digits) -> 5 digits."""
+    raw = (request.view_args or {}).get("muni") if args is None else None
+    code = raw or params.municipality("muni", args)
+    return code[:5] if code else None
+
+
 def _options(session, args=None) -> dict:
-    """The request's coverage options, typed (raises web.params.BadParameter)."""
+    """The request's coverage options, typed (raises web.params.BadParameter). A municipality's
+    stored settings (geo/places/served.py) give its area kinds and its default thresholds."""
     place_ids = [l.id for l in layers.place_layers()]
     kinds = _kinds(session)
+    muni = _municipality(args)
+    if muni:
+        own = served.settings_for(session, muni).area_kinds
+        kinds = [k for k in own if k in kinds] or kinds
     layer_id = params.choice("layer", place_ids, layers.default_place_layer().id,
                              args, label=("種類", "layer"))
-    default_kind = "elementary" if "elementary" in kinds or not kinds else kinds[0]
+    default_kind = kinds[0] if muni and kinds else ("elementary" if "elementary" in kinds or not kinds else kinds[0])
     kind = params.choice("kind", kinds, default_kind, args, label=("区域の種類", "area kind")) if kinds else default_kind
     share = params.number("min_share", 0, 100, None, args, label=("徒歩圏の割合", "share"))
     given = {
@@ -55,14 +67,18 @@ def _options(session, args=None) -> dict:
         "min_covered_share": None if share is None else share / 100,
         "min_per_1000": params.number("min_per_1000", 0, 1_000_000, None, args, label=("1,000人あたり", "per 1,000")),
     }
-    th = cov.normalise_thresholds(layer_id, {k: v for k, v in given.items() if v is not None})
-    return {"layer": layer_id, "kind": kind, "muni": params.municipality("muni", args),
+    stored = served.thresholds_for(session, muni, layer_id)
+    th = cov.normalise_thresholds(layer_id, {**stored, **{k: v for k, v in given.items() if v is not None}})
+    return {"layer": layer_id, "kind": kind, "muni": muni, "given": {k: v for k, v in given.items() if v is not None},
             "on": params.date("on", None, args, label=("基準日", "date")), "thresholds": th, "kinds": kinds}
 
 
 def _compute(session, opt):
-    return cov.compute_coverage(session, opt["kind"], opt["layer"], on_date=opt["on"],
-                                municipality_code=opt["muni"], thresholds=opt["thresholds"])
+    results = cov.compute_coverage(session, opt["kind"], opt["layer"], on_date=opt["on"],
+                                   municipality_code=opt["muni"], thresholds=opt["thresholds"])
+    if not opt["muni"]:   # several municipalities: each area by its own municipality's thresholds
+        served.apply_thresholds(session, results, opt["layer"], opt.get("given"))
+    return results
 
 
 def bands_text(c: cov.AreaCoverage, lang: str) -> list[tuple[str, str]]:
@@ -104,7 +120,8 @@ def _rows(results: list[cov.AreaCoverage], lang: str) -> list[dict]:
 
 
 @bp.get("/coverage")
-def coverage_page():
+@bp.get("/m/<muni>/coverage")
+def coverage_page(muni: str | None = None):
     session = db_session()
     lang = current_lang()
     error = None
@@ -170,6 +187,8 @@ def coverage_page():
                    if k in ("layer", "kind", "muni", "on", "min_places", "min_share", "min_per_1000", "lang")}
     export_args.setdefault("layer", opt["layer"])
     export_args.setdefault("kind", opt["kind"])
+    if opt["muni"]:
+        export_args["muni"] = opt["muni"]
     return render_template(
         "coverage.html", opt=opt, layer=layer, rows=rows, counts=counts, error=error,
         place_layers=layers.place_layers(), kind_name=kind_name, map_data=map_data,
@@ -181,6 +200,7 @@ def coverage_page():
         target_label=vocab.label("target_population", layer.target_population, lang),
         attributions=queries.attributions(session), fictional=queries.has_fictional(session),
         weekday_names=list(vocab.labels("weekday", lang).values()),
+        municipalities=served.served_municipalities(session),
     ), (400 if error and not request.args.get("suggest") else 200)
 
 

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 import layers
 from geo.render import exports
 from geo.analysis import meeting
-from geo.places import queries
+from geo.places import queries, served
 from geo.places.schedule import format_date_ja
 from geo.vocab import COVERAGE_CLASSES, Invalid
 from web import db_session, maps, params
@@ -35,45 +35,49 @@ def _date_text(d: dt.date, lang: str) -> str:
 
 
 @bp.get("/meeting")
-def meeting_page():
+@bp.get("/m/<muni>/meeting")
+def meeting_page(muni: str | None = None):
     session = db_session()
     lang = current_lang()
     view = _view()
-    kinds = meeting.area_kinds_present(session)
+    kinds = meeting.area_kinds_present(session, view.municipality)
     if view.kind not in kinds and kinds:
         view.kind = kinds[0]
-    config = maps.map_config(lang, bounds=meeting.area_bounds(session), **{
+    config = maps.map_config(lang, bounds=meeting.area_bounds(session, municipality_code=view.municipality), **{
         "text": js_texts("meeting.", lang=lang),
         "bands": {b: band_label(b, hours=True, lang=lang) for b in meeting.BAND_NAMES},
         "weekdays": list(labels("weekday", lang).values()),
         "klass": labels("coverage_class", lang),
         "klass_codes": list(COVERAGE_CLASSES),
         "kinds": [{"id": k, "name": label("area_kind", k, lang)} for k in kinds],
-        "data_url": url_for("meeting.meeting_data"),
-        "profile_url": url_for("meeting.meeting_profile"),
-        "export_url": url_for("meeting.meeting_export", fmt="FMT"),
+        "data_url": url_for("meeting.meeting_data", muni=view.municipality),
+        "profile_url": url_for("meeting.meeting_profile", muni=view.municipality),
+        "export_url": url_for("meeting.meeting_export", fmt="FMT", muni=view.municipality),
         "today": clock.today().isoformat(),
     })
     return render_template("meeting.html", config=config, view=view,
+                           municipalities=served.served_municipalities(session),
                            date_text=view.date_text() if lang != "en" else _date_text(view.on_date, lang),
                            attributions=queries.attributions(session), fictional=queries.has_fictional(session),
                            fictional_notice=t("fictional_notice", lang))
 
 
 @bp.get("/meeting/data.json")
-def meeting_data():
+@bp.get("/m/<muni>/meeting/data.json")
+def meeting_data(muni: str | None = None):
     """Areas, places (public points only) and per-area counts and classes for the view."""
     session = db_session()
     view = _view()
     lang = view.lang
     data = exports.gather(session, view)
     layer_ids = view.layer_ids()
-    geo = meeting.areas_collection(session, view.kind)
-    counts_now = meeting.area_summaries(session, view.kind, view.on_date, layer_ids)
+    geo = meeting.areas_collection(session, view.kind, municipality_code=view.municipality)
+    counts_now = meeting.area_summaries(session, view.kind, view.on_date, layer_ids,
+                                        municipality_code=view.municipality)
     classes_then = None
     if view.then_date and data.coverage_layer:
-        classes_then = (meeting.coverage_classes(session, view.kind, [data.coverage_layer], view.then_date)
-                        or {}).get(data.coverage_layer)
+        classes_then = (meeting.coverage_classes(session, view.kind, [data.coverage_layer], view.then_date,
+                                                 view.municipality) or {}).get(data.coverage_layer)
     klass = {a["id"]: a["klass"] for a in data.areas}
     for f in geo["features"]:
         aid = f["properties"]["id"]
@@ -108,7 +112,8 @@ def meeting_data():
 
 
 @bp.get("/meeting/profile.json")
-def meeting_profile():
+@bp.get("/m/<muni>/meeting/profile.json")
+def meeting_profile(muni: str | None = None):
     """The focused area's profile: population (or 不明), places by layer, classes, gaps in time."""
     session = db_session()
     view = _view()
@@ -127,7 +132,8 @@ def meeting_profile():
 
 
 @bp.get("/meeting/export.<fmt>")
-def meeting_export(fmt: str):
+@bp.get("/m/<muni>/meeting/export.<fmt>")
+def meeting_export(fmt: str, muni: str | None = None):
     session = db_session()
     view = _view()
     if fmt not in ("pdf", "png", "html", "csv"):

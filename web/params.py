@@ -284,4 +284,16 @@ def export_view(args=None, today: dt.date | None = None):
                       lang=lang if lang in ("ja", "en") else "ja",
                       weekday=int_in_range("wd", 0, 6, None, args), band=choice("band", meeting.BAND_NAMES, args=args),
                       consultation=_raw(args, "consult") == "1", coverage_layer=cov,
-                      title=(_raw(args, "title") or "")[:80] or None)
+                      title=(_raw(args, "title") or "")[:80] or None,
+                      municipality=municipality_in_path(args))
+
+
+def municipality_in_path(args=None) -> str | None:
+    """The municipality of a per-municipality URL (/m/<code>/...) or of ?muni=, as 5 digits."""
+    from flask import request
+
+    raw = (request.view_args or {}).get("muni") if args is None else None
+    if raw is not None and not (raw.isdigit() and len(raw) in (5, 6)):
+        raise BadParameter("param_municipality", name="muni")
+    code = raw or municipality("muni", args)
+    return code[:5] if code else None

@@ -7,11 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
 from sqlalchemy import func, select
 
 import layers
-from geo.places import queries, search
+from geo.places import queries, search, served
+from geo.vocab import Invalid
 from geo.storage.models import TARGET_GROUPS, Area, Place
 from geo.places.privacy import public_place
 from geo.places.schedule import format_date_ja
@@ -32,9 +33,18 @@ def _js_texts(lang: str) -> dict[str, str]:
 
 
 @bp.get("/")
-def index():
+@bp.get("/m/<muni>/")
+def index(muni: str | None = None):
+    """The resident map; /m/<code>/ is one municipality's map (its areas in view, its towns
+    first when a resident searches)."""
     session = db_session()
     lang = current_lang()
+    code = params.municipality_in_path()
+    if code is not None:
+        try:
+            here = served.settings_for(session, code)
+        except Invalid:
+            abort(404)
     areas = {layer.id: queries.areas_geojson(session, layer.id, simplify_deg=0.00005)
              for layer in layers.area_layers()}
     attributions = queries.attributions(session)
@@ -42,14 +52,17 @@ def index():
     hidden_rows = session.scalars(select(Place).where(queries.active_on(), Place.public_point.is_(None))
                                   .order_by(Place.layer, Place.id))
     hidden = [public_place(p) for p in hidden_rows]
-    config = maps.map_config(lang, bounds=_bounds(session), areas=areas, texts=_js_texts(lang),
-                             api={"places": "/api/places", "search": "/api/search"})
+    config = maps.map_config(lang, bounds=_bounds(session, code), areas=areas, texts=_js_texts(lang),
+                             api={"places": "/api/places",
+                                  "search": url_for("api.search_endpoint", muni=code) if code else "/api/search"})
     weekdays = list(labels("weekday_long", lang).values())
     return render_template("index.html", attributions=attributions, page_config=config,
                            fictional=queries.has_fictional(session), hidden=hidden,
                            place_layers=layers.place_layers(), weekdays=weekdays, target_groups=TARGET_GROUPS,
                            bands=BAND_CODES,
-                           layer_names={l.id: l.name(lang) for l in layers.place_layers()})
+                           layer_names={l.id: l.name(lang) for l in layers.place_layers()},
+                           municipalities=served.served_municipalities(session),
+                           municipality=here if code is not None else None)
 
 
 @bp.get("/place/<int:place_id>")
@@ -100,9 +113,15 @@ def list_page():
                            attributions=queries.attributions(session))
 
 
-def _bounds(session) -> list[list[float]] | None:
-    """[[south, west], [north, east]] of the school districts loaded, to fit the map to."""
+def _bounds(session, municipality_code: str | None = None) -> list[list[float]] | None:
+    """[[south, west], [north, east]] of the school districts loaded (of one municipality, if
+    given), to fit the map to."""
     box = func.ST_Envelope(func.ST_Collect(Area.geom))
-    row = session.execute(select(func.ST_YMin(box), func.ST_XMin(box), func.ST_YMax(box), func.ST_XMax(box))
-                          .where(Area.kind.in_(("elementary", "junior_high")))).one()
+    q = (select(func.ST_YMin(box), func.ST_XMin(box), func.ST_YMax(box), func.ST_XMax(box))
+         .where(Area.kind.in_(("elementary", "junior_high"))))
+    if municipality_code:
+        q = q.where(Area.municipality_code == municipality_code)
+    row = session.execute(q).one()
+    if row[0] is None and municipality_code:
+        return _bounds(session)
     return [[row[0], row[1]], [row[2], row[3]]] if row[0] is not None else None

@@ -108,10 +108,20 @@ def find_area(session: Session, kind: str, code: str | None) -> Area | None:
     return session.scalar(select(Area).where(Area.kind == kind, Area.code == code))
 
 
-def area_kinds_present(session: Session) -> list[str]:
-    present = set(session.scalars(select(Area.kind).distinct()))
+def area_kinds_present(session: Session, municipality_code: str | None = None) -> list[str]:
+    """Area kinds with data (of one municipality: in the order its stored settings give)."""
+    q = select(Area.kind).distinct()
+    if municipality_code:
+        q = q.where(Area.municipality_code == municipality_code)
+    present = set(session.scalars(q))
     ordered = [layer.id for layer in layers.area_layers() if layer.id in present]
-    return ordered + sorted(present - set(ordered) - {"catchment"})
+    kinds = ordered + sorted(present - set(ordered) - {"catchment"})
+    if municipality_code:
+        from geo.places.served import settings_for
+
+        own = [k for k in settings_for(session, municipality_code).area_kinds if k in kinds]
+        kinds = own + [k for k in kinds if k not in own] if own else kinds
+    return kinds
 
 
 def area_label_points(session: Session, kind: str) -> dict[int, tuple[float, float]]:
@@ -121,16 +131,21 @@ def area_label_points(session: Session, kind: str) -> dict[int, tuple[float, flo
 
 
 def area_bounds(session: Session, area_id: int | None = None, kinds: tuple[str, ...] = ("elementary", "junior_high"),
-                kind: str | None = None) -> list[list[float]] | None:
-    """[[south, west], [north, east]] of one area, or of every area of the kinds given."""
+                kind: str | None = None, municipality_code: str | None = None) -> list[list[float]] | None:
+    """[[south, west], [north, east]] of one area, or of every area of the kinds given (of one
+    municipality, if given)."""
     box = func.ST_Envelope(func.ST_Collect(Area.geom))
     q = select(func.ST_YMin(box), func.ST_XMin(box), func.ST_YMax(box), func.ST_XMax(box))
     if area_id is not None:
         q = q.where(Area.id == area_id)
     else:
         q = q.where(Area.kind.in_((kind,) if kind else kinds))
+        if municipality_code:
+            q = q.where(Area.municipality_code == municipality_code)
     row = session.execute(q).one()
     if row[0] is None and area_id is None and kind:
+        return area_bounds(session, kinds=kinds, municipality_code=municipality_code)
+    if row[0] is None and area_id is None and municipality_code:
         return area_bounds(session, kinds=kinds)
     return [[row[0], row[1]], [row[2], row[3]]] if row[0] is not None else None
 
@@ -174,7 +189,10 @@ def ageing_rate(pop: dict) -> float | None:
 def coverage_by_area(session: Session, kind: str, layer_id: str, on_date: dt.date | None = None,
                      municipality_code: str | None = None) -> dict[int, coverage.AreaCoverage]:
     """area id -> AreaCoverage from geo.analysis.coverage."""
+    from geo.places.served import apply_thresholds
+
     rows = coverage.compute_coverage(session, kind, layer_id, on_date=on_date, municipality_code=municipality_code)
+    apply_thresholds(session, rows, layer_id)      # each area by its municipality's stored thresholds
     return {r.area_id: r for r in rows}
 
 
@@ -190,12 +208,13 @@ def coverage_classes(session: Session, kind: str, layer_ids: list[str], on_date:
 
 # --------------------------------------------------------------------------- summaries
 def area_summaries(session: Session, kind: str, on_date: dt.date, layer_ids: list[str],
-                   places: list[Place] | None = None) -> dict[int, dict]:
-    """Per area of `kind`: place counts per layer (for labels and the map legend)."""
+                   places: list[Place] | None = None, municipality_code: str | None = None) -> dict[int, dict]:
+    """Per area of `kind` (of one municipality, if given): place counts per layer (for labels and
+    the map legend)."""
     if places is None:
         places = active_places(session, on_date, layer_ids)
     where = area_of_places(session, kind, places)
-    names = dict(session.execute(select(Area.id, Area.name).where(Area.kind == kind)).all())
+    names = dict(session.execute(_area_names(kind, municipality_code)).all())
     out = {aid: {"id": aid, "name": name, "counts": {lid: 0 for lid in layer_ids}, "total": 0}
            for aid, name in names.items()}
     for p in places:
@@ -305,8 +324,13 @@ class Comparison:
                 "counts": {str(k): v for k, v in self.counts.items()}}
 
 
+def _area_names(kind: str, municipality_code: str | None = None):
+    q = select(Area.id, Area.name).where(Area.kind == kind)
+    return q.where(Area.municipality_code == municipality_code) if municipality_code else q
+
+
 def compare(session: Session, then: dt.date, now: dt.date, kind: str, layer_ids: list[str],
-            lang: str = "ja") -> Comparison:
+            lang: str = "ja", municipality_code: str | None = None) -> Comparison:
     """Places active then and now: new (only now), closed (only then), unchanged (both);
     per area the count then and now, and each layer's coverage class then and now."""
     before = {p.id: p for p in active_places(session, then, layer_ids)}
@@ -314,7 +338,10 @@ def compare(session: Session, then: dt.date, now: dt.date, kind: str, layer_ids:
     # a place may have moved between the two dates: each side is located where it was
     where_then = area_of_places(session, kind, list(before.values()))
     where_now = area_of_places(session, kind, list(after.values()))
-    names = dict(session.execute(select(Area.id, Area.name).where(Area.kind == kind)).all())
+    names = dict(session.execute(_area_names(kind, municipality_code)).all())
+    if municipality_code:   # the places in this municipality's areas
+        before = {i: p for i, p in before.items() if where_then.get(i) in names}
+        after = {i: p for i, p in after.items() if where_now.get(i) in names}
 
     def out(p: Place, where: dict[int, int]) -> dict:
         aid = where.get(p.id)
@@ -331,8 +358,8 @@ def compare(session: Session, then: dt.date, now: dt.date, kind: str, layer_ids:
         if where_now.get(i) in counts:
             counts[where_now[i]]["now"] += 1
     changes = []
-    c_then = coverage_classes(session, kind, layer_ids, then)
-    c_now = coverage_classes(session, kind, layer_ids, now)
+    c_then = coverage_classes(session, kind, layer_ids, then, municipality_code)
+    c_now = coverage_classes(session, kind, layer_ids, now, municipality_code)
     for lid in layer_ids:
         for aid in sorted(names, key=lambda a: names[a]):
             k0, k1 = c_then[lid].get(aid), c_now[lid].get(aid)
@@ -343,9 +370,15 @@ def compare(session: Session, then: dt.date, now: dt.date, kind: str, layer_ids:
                       class_changes=changes, counts=counts)
 
 
-def areas_collection(session: Session, kind: str, simplify_deg: float = 0.00005) -> dict:
-    """Areas of one kind as GeoJSON with label points (names are data: escape when shown)."""
-    return queries.areas_geojson(session, kind, simplify_deg=simplify_deg)
+def areas_collection(session: Session, kind: str, simplify_deg: float = 0.00005,
+                     municipality_code: str | None = None) -> dict:
+    """Areas of one kind (of one municipality, if given) as GeoJSON with label points (names are
+    data: escape when shown)."""
+    out = queries.areas_geojson(session, kind, simplify_deg=simplify_deg)
+    if municipality_code:
+        out["features"] = [f for f in out["features"]
+                           if (f["properties"].get("municipality_code") or "")[:5] == municipality_code]
+    return out
 
 
 def dumps(obj) -> str:

@@ -336,6 +336,7 @@ def plan_places(session: Session, path, *, report: ImportReport, layer: str, mun
     existing = _Existing.load(session, ds)
 
     records, values = _place_rows(plan, read.records, layer, layer_obj, fictional)
+    _withheld_addresses(report, records, values)
     if geocode:
         _geocode_records(session, records, values, report, code)
     else:
@@ -425,8 +426,9 @@ def _compare_places(plan: Plan, records: list[PlaceRecord], values: list[dict], 
     for i, (rec, v) in enumerate(zip(records, values), 1):
         old = existing.match(rec, v)
         found = v.pop("_no_point", None)
+        withheld = v.pop("_withheld", False)
         _keep_earlier_values(old, v, geocode)
-        if v["lat"] is None:
+        if v["lat"] is None and not withheld:
             _no_point(report, rec, v, geocode, found)
         if old is None:
             v["valid_from"] = today
@@ -456,6 +458,26 @@ def _plan_missing(plan: Plan, existing: _Existing, close_missing: bool) -> None:
                                    "(--close-missing with rejected rows: their places are closed too)")
 
 
+def _withheld_addresses(report: ImportReport, records: list[PlaceRecord], values: list[dict]) -> None:
+    """An address that says it is withheld (非公開, 個人宅のため非公開, …) makes the place one whose
+    location is not public (precision 'hidden'), noted for the row — not a place to review."""
+    from geo.geocoding.address import withheld
+
+    for rec, v in zip(records, values):
+        if rec.address and withheld(rec.address):
+            v["precision"] = "hidden"
+            v["_withheld"] = True
+            report.notes.append({"line": rec.line, "code": "geocode.note.address_withheld",
+                                 "params": {"address": rec.address}})
+
+
+def _geocode_reason(r) -> dict:
+    """A geocoding result's reason as a report entry's code, parameters and stored text."""
+    if not r.reason_code:
+        return {}
+    return {"code": "geocode." + r.reason_code, "params": dict(r.reason_params), "reason": r.reason}
+
+
 def _geocode_records(session: Session, records: list[PlaceRecord], values: list[dict], report: ImportReport,
                      municipality_code: str | None) -> None:
     from geo.geocoding.gazetteer import geocoder_for
@@ -471,26 +493,34 @@ def _geocode_records(session: Session, records: list[PlaceRecord], values: list[
         r = geocoder.geocode(rec.address, municipality_code=rec.municipality_code or municipality_code,
                              default_pref=ex.get("都道府県") or ex.get("都道府県名") or None,
                              default_city=ex.get("市区町村名") or None)
-        level = r.level if r.ok else "照合できず"
+        level = r.level if r.ok else ("非公開" if r.withheld else "照合できず")
         levels[level] = levels.get(level, 0) + 1
+        # every repair the geocoder made to the text is a row note (code + parameters)
+        for n in r.notes:
+            report.notes.append({"line": rec.line, "code": "geocode.note." + n["code"],
+                                 "params": {k: x for k, x in n.items() if k != "code"}})
         flagged = {"line": rec.line, "name": rec.name, "address": rec.address, "level": r.level, "matched": r.matched}
-        if r.ok and r.level in FINE_LEVELS:
+        if r.withheld and not r.ok:
+            # the address is not public: a hidden place with no point, nothing to review
+            g["withheld"] = g.get("withheld", 0) + 1
+        elif r.ok and r.level in FINE_LEVELS:
             v.update(lat=r.lat, lon=r.lon, geocode_level=r.level, geocode_matched=r.matched,
                      needs_review=bool(r.needs_review))
             g["fine"] += 1
             if r.needs_review:
-                report.needs_review.append({**flagged, "reason": r.reason})
+                report.needs_review.append({**flagged, **_geocode_reason(r)})
         elif r.ok and r.level == "大字":
             v.update(lat=r.lat, lon=r.lon, geocode_level=r.level, geocode_matched=r.matched, needs_review=True)
             g["coarse_placed"] += 1
-            report.needs_review.append({**flagged, "reason": r.reason or reason_text("geocode_coarse")})
+            report.needs_review.append({**flagged, **(_geocode_reason(r) or {"reason": reason_text("geocode_coarse")})})
         else:
             # unmatched, or only the municipality: never put a place on the city hall
             if r.ok:
                 v.update(geocode_level=r.level, geocode_matched=r.matched)
                 v["_no_point"] = {"code": "no_point_municipality_only", "params": {"matched": r.matched}}
             else:
-                v["_no_point"] = {"reason": r.reason} if r.reason else {"code": "geocode_no_match", "params": {}}
+                v["_no_point"] = ({"code": "geocode." + r.reason_code, "params": dict(r.reason_params)}
+                                  if r.reason_code else {"code": "geocode_no_match", "params": {}})
             v["needs_review"] = True
             g["unplaced"] += 1
     report.geocoding = g

@@ -20,12 +20,16 @@ import layers
 from geo.places import queries
 from geo import clock
 from geo.storage.models import AREA_KINDS, Area, Dataset, Place
+from geo.geocoding.municipalities import kana_key
 from geo.places.privacy import public_feature, public_place
 from geo.places.schedule import (WEEKDAYS_EN, format_date_ja,
                           format_next_en, format_next_ja, next_occurrences, open_bands)
 from geo.vocab import Invalid, Msg, text
 
 MAX_QUERY_CHARS = 100
+# How far a place may be and still be "near" a resident's search: beyond this the search
+# says there is nothing near instead of listing places in another town (or prefecture).
+NEAR_RADIUS_M = 20_000
 # Areas small enough that listing a hidden place in them would say more than its public
 # town name does: hidden places are only listed in coarser areas.
 FINE_AREA_KINDS = ("town_block",)
@@ -130,11 +134,15 @@ def feature(place: Place, lang: str = "ja", today: dt.date | None = None, distan
 
 
 # --------------------------------------------------------------------------- spatial searches
-def nearest(session: Session, lat: float, lon: float, filters: Filters = Filters(), limit: int = 10
-            ) -> list[tuple[Place, float]]:
-    """Nearest places by public point, in metres, honouring every filter."""
-    return queries.nearest_places(session, lat, lon, list(filters.layers) or None, limit, where=filters.where(),
+def nearest(session: Session, lat: float, lon: float, filters: Filters = Filters(), limit: int = 10,
+            within_m: float | None = NEAR_RADIUS_M) -> list[tuple[Place, float]]:
+    """Nearest places by public point, in metres, honouring every filter; none farther than
+    `within_m` (a search in another town lists nothing rather than places hundreds of km away)."""
+    rows = queries.nearest_places(session, lat, lon, list(filters.layers) or None, limit, where=filters.where(),
                                   accept=filters.accept if filters.needs_python else None)
+    if within_m is not None:
+        rows = [(p, d) for p, d in rows if d <= within_m]
+    return rows
 
 
 def in_bbox(session: Session, bbox: queries.BBox, filters: Filters = Filters(), limit: int = 5000
@@ -158,7 +166,7 @@ class Origin:
     lat: float
     lon: float
     label: str
-    kind: str                  # address / place / location
+    kind: str                  # address / place / location / postcode / town
     level: str | None = None   # geocode level (街区 / 町丁目 / 大字) for addresses
     approximate: bool = False  # the address matched only roughly (e.g. town without 丁目)
 
@@ -187,9 +195,11 @@ def _like(text: str) -> str:
 
 def places_named(session: Session, text: str, limit: int = 10) -> list[Place]:
     """Active places whose name or reading contains the text (ILIKE, wildcards escaped), both
-    compared in NFKC form so '（架空）' and '(架空)', 'ｻﾛﾝ' and 'サロン' match each other."""
+    compared in NFKC form so '（架空）' and '(架空)', 'ｻﾛﾝ' and 'サロン' match each other; a
+    reading typed in hiragana finds the katakana one ('いきいき' -> 'イキイキ')."""
     pattern = _like(unicodedata.normalize("NFKC", text))
     compact = _like(unicodedata.normalize("NFKC", text).replace(" ", ""))
+    reading = _like(kana_key(text))
 
     def nfkc(col):
         return func.normalize(func.coalesce(col, ""), literal_column("NFKC"))
@@ -197,6 +207,7 @@ def places_named(session: Session, text: str, limit: int = 10) -> list[Place]:
     q = (select(Place).where(queries.active_on(),
                              or_(nfkc(Place.name).ilike(pattern, escape="\\"),
                                  nfkc(Place.name_kana).ilike(pattern, escape="\\"),
+                                 nfkc(Place.name_kana).ilike(reading, escape="\\"),
                                  nfkc(Place.name).ilike(compact, escape="\\")))
          .order_by(func.length(Place.name), Place.id).limit(limit))
     return list(session.scalars(q))
@@ -209,31 +220,101 @@ def default_municipality(session: Session) -> str | None:
     return row[0] if row else None
 
 
+def served_municipalities(session: Session) -> list[str]:
+    """5-digit codes of the municipalities this instance has places in, most places first."""
+    rows = session.execute(select(Place.municipality_code, func.count()).where(Place.municipality_code.is_not(None))
+                           .group_by(Place.municipality_code).order_by(func.count().desc())).all()
+    return [c[:5] for c, _ in rows]
+
+
+_POSTCODE_QUERY = re.compile(r"^(?:〒|郵便番号)?\s*(\d{3})\s*-?\s*(\d{4})$")
+_KANA_QUERY = re.compile(r"^([ぁ-ゖァ-ヺー・]+)\s*([\d\-丁目番地号の ]*)$")
+
+
+def _address_origin(geocoded, kind: str = "address", label: str | None = None) -> Origin | None:
+    if not geocoded.ok or geocoded.level not in ("街区", "町丁目", "大字"):
+        return None
+    return Origin(lat=geocoded.lat, lon=geocoded.lon, label=label or geocoded.matched, kind=kind,
+                  level=geocoded.level, approximate=geocoded.needs_review)
+
+
+def _postcode_origin(geocoder, query: str) -> tuple[Origin | None, str | None]:
+    """(origin, the postcode as written 630-0257) for a query that is a postcode."""
+    m = _POSTCODE_QUERY.match(query)
+    if not m:
+        return None, None
+    pc = f"{m.group(1)}-{m.group(2)}"
+    for t in geocoder.registry.postcode(m.group(1) + m.group(2)):
+        if not t.town:
+            continue
+        g = geocoder.geocode(t.pref + t.city + t.town)
+        origin = _address_origin(g, "postcode", f"〒{pc} {t.pref}{t.city}{t.town}")
+        if origin is not None:
+            return origin, pc
+    return None, pc
+
+
+def _town_reading_origin(geocoder, query: str, served: list[str]) -> Origin | None:
+    """A town typed by its reading ('もとまち', 'モトマチ1丁目') in a municipality this instance
+    serves (or, when only one town in Japan reads so, that one)."""
+    m = _KANA_QUERY.match(query)
+    if not m:
+        return None
+    towns = geocoder.registry.towns_read(m.group(1))
+    rank = {c: i for i, c in enumerate(served)}
+    mine = sorted((t for t in towns if t.code in rank), key=lambda t: rank[t.code])
+    if not mine and len({(t.code, t.town) for t in towns}) == 1:
+        mine = towns
+    for t in mine:
+        g = geocoder.geocode(t.pref + t.city + t.town + m.group(2).replace(" ", ""))
+        origin = _address_origin(g, "town")
+        if origin is not None:
+            return origin
+    return None
+
+
 def search_text(session: Session, text: str, municipality_code: str | None = None) -> TextSearch:
-    """Find where the resident means: an address (offline geocoder) or a place by name.
+    """Find where the resident means: a place by name, an address anywhere in Japan (offline
+    geocoder), a postcode (〒630-0257, 6300257) or a town by its reading (もとまち).
 
     A single located place whose name matches wins (a resident typing a place's name means
-    that place); otherwise a geocoded address (街区/町丁目/大字) is the origin. Several name matches and no
+    that place); otherwise a postcode, a geocoded address (街区/町丁目/大字) or a town reading
+    in a municipality this instance serves is the origin. Several name matches and no
     address: no origin, the matches are returned for the resident to choose from.
     """
     from geo.geocoding.gazetteer import geocoder_for
 
     query = clean_query(text)
     found = TextSearch(query=query, matches=places_named(session, query))
-    code = municipality_code or default_municipality(session)
-    geo = geocoder_for(session).geocode(query, municipality_code=code)
     located = [p for p in found.matches if p.public_point is not None]
     if len(located) == 1:
         loc = public_place(located[0])
         found.origin = Origin(lat=loc["lat"], lon=loc["lon"], label=located[0].name, kind="place")
-    elif geo.ok:
-        found.origin = Origin(lat=geo.lat, lon=geo.lon, label=geo.matched, kind="address", level=geo.level,
-                              approximate=geo.needs_review)
+        return found
+    geocoder = geocoder_for(session)
+    served = served_municipalities(session)
+    code = municipality_code or (served[0] if served else None)
+    origin, postcode = _postcode_origin(geocoder, query)
+    if origin is None and postcode is None:
+        origin = _address_origin(geocoder.geocode(query, municipality_code=code))
+        if origin is None:
+            origin = _town_reading_origin(geocoder, query, ([code[:5]] if code else []) + served)
+    found.origin = origin
+    if origin is not None:
+        return found
+    if postcode is not None and not found.matches:
+        found.reason = Msg("search.postcode_unknown", {"postcode": postcode})
     elif found.matches:
         found.reason = Msg("search.several_matches")
     else:
         found.reason = Msg("search.nothing_found")
     return found
+
+
+def nothing_near(session: Session, lat: float, lon: float, within_m: float = NEAR_RADIUS_M) -> bool:
+    """Whether no located place at all (whatever the filters) is within `within_m` of the point."""
+    near = queries.nearest_places(session, lat, lon, None, 1)
+    return not near or near[0][1] > within_m
 
 
 def help_desk(session: Session, lat: float, lon: float) -> dict[str, Any] | None:
@@ -243,7 +324,7 @@ def help_desk(session: Session, lat: float, lon: float) -> dict[str, Any] | None
         if area.place is not None and area.place.status == "active":
             return {"by": "catchment", "area": {"id": area.id, "name": area.name}, "place": area.place}
     near = queries.nearest_places(session, lat, lon, None, 1, where=Place.has_consultation.is_(True))
-    if near:
+    if near and near[0][1] <= NEAR_RADIUS_M:
         return {"by": "nearest", "area": None, "place": near[0][0], "distance": near[0][1]}
     return None
 

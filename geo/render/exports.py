@@ -57,6 +57,7 @@ class ExportView:
     consultation: bool = False
     coverage_layer: str | None = None
     title: str | None = None
+    municipality: str | None = None     # 5 digits: the areas (and their places) of one municipality
 
     def layer_ids(self) -> list[str]:
         return meeting.place_layer_ids(self.layers or None)
@@ -92,21 +93,25 @@ def gather(session: Session, view: ExportView) -> ViewData:
     focus = meeting.find_area(session, view.kind, view.area_code)
     rows = session.execute(select(Area.id, Area.code, Area.name,
                                   func.ST_SimplifyPreserveTopology(Area.geom, 0.00003).label("g"))
-                           .where(Area.kind == view.kind).order_by(Area.code)).all()
+                           .where(Area.kind == view.kind,
+                                  *([Area.municipality_code == view.municipality] if view.municipality else []))
+                           .order_by(Area.code)).all()
     if view.coverage_layer == "":
         cov_layer = None
     else:
         cov_layer = view.coverage_layer if view.coverage_layer in layer_ids else (layer_ids[0] if layer_ids else None)
     classes = None
     if cov_layer:
-        classes = (meeting.coverage_classes(session, view.kind, [cov_layer], view.on_date) or {}).get(cov_layer)
+        classes = (meeting.coverage_classes(session, view.kind, [cov_layer], view.on_date, view.municipality)
+                   or {}).get(cov_layer)
     areas = [{"id": r.id, "code": r.code, "name": r.name, "geom": to_shape(r.g),
               "klass": classes.get(r.id) if classes else None} for r in rows]
     names = {a["id"]: a["name"] for a in areas}
     pf = view.place_filter()
     comparison = None
     if view.then_date:
-        comparison = meeting.compare(session, view.then_date, view.on_date, view.kind, layer_ids, view.lang)
+        comparison = meeting.compare(session, view.then_date, view.on_date, view.kind, layer_ids, view.lang,
+                                     view.municipality)
         places = ([dict(p, change="new") for p in comparison.new]
                   + [dict(p, change="closed") for p in comparison.closed]
                   + [dict(p, change="unchanged") for p in comparison.unchanged])
@@ -118,6 +123,8 @@ def gather(session: Session, view: ExportView) -> ViewData:
     else:
         active = [p for p in meeting.active_places(session, view.on_date, layer_ids) if pf is None or pf(p)]
         where = meeting.area_of_places(session, view.kind, active)
+        if view.municipality:   # the places in this municipality's areas
+            active = [p for p in active if where.get(p.id) in names]
         places = [public_place(p, lang=view.lang, area_id=where.get(p.id), area_name=names.get(where.get(p.id)), change=None)
                   for p in active]
     order = {lid: i for i, lid in enumerate(layer_ids)}

@@ -17,8 +17,15 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
-def upgrade(url: str | None = None, revision: str = "head") -> None:
+def upgrade(url: str | None = None, revision: str = "head", load_reference: bool = True):
+    """Migrate; at head, also load (or update) the national gazetteer shipped with the package.
+    Returns the gazetteer load (geo.geocoding.gazetteer.NationalLoad) or None."""
     command.upgrade(alembic_config(url), revision)
+    if load_reference and revision == "head":
+        from geo.geocoding.gazetteer import ensure_national_gazetteer
+
+        return ensure_national_gazetteer(url)
+    return None
 
 
 def downgrade(url: str | None = None, revision: str = "-1") -> None:

@@ -13,7 +13,8 @@ import datetime as dt
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
-    BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, func,
+    BigInteger, Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, Text,
+    UniqueConstraint, func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -262,3 +263,15 @@ class PlaceChange(Base):
     via: Mapped[str | None] = mapped_column(String(12))   # form / api / import / report / migration / sql
     txid: Mapped[int | None] = mapped_column(BigInteger, index=True)
     user: Mapped[User | None] = relationship()
+class MunicipalitySetting(Base):
+    """One municipality this instance serves: its area kinds (the first is the default) and its
+    coverage thresholds per place layer ({layer: {min_places, min_covered_share, min_per_1000}})."""
+    __tablename__ = "municipality_setting"
+    __table_args__ = (CheckConstraint("code ~ '^[0-9]{5}$'", name="ck_municipality_setting_code"),)
+    code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    area_kinds: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    thresholds: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                    onupdate=func.now())

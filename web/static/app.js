@@ -266,7 +266,7 @@
     data.results.forEach(function (place) { list.appendChild(placeItem(place, true)); });
     var head = "「" + data.origin.label + "」" + T.near + (data.origin.approximate ? T.approx_origin : "") + "：" +
       T.count.replace("{n}", data.results.length);
-    say(data.results.length ? head : head + " " + T.no_results);
+    say(data.results.length ? head : head + " " + (data.message || T.no_results));
     renderHelp(data.help);
     renderPrintLinks(data.areas);
     results.hidden = false;
