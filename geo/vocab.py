@@ -742,3 +742,26 @@ _INGEST: Table = {
     "fate_missing": ("今回なし", "Not in this file"),
 }
 MESSAGES.update(_INGEST)
+
+
+# ----------------------------------------------------------------------------- resident dates (geo.places.search)
+# Day groups and named dates of the resident filters, and what a chosen date says.
+VOCABULARIES["day_group"] = {
+    "weekdays": ("平日", "Weekdays"),
+    "weekend": ("土日", "Weekends"),
+}
+VOCABULARIES["date_choice"] = {
+    "today": ("今日", "Today"),
+    "tomorrow": ("明日", "Tomorrow"),
+    "sat": ("今週の土曜", "This Saturday"),
+    "sun": ("今週の日曜", "This Sunday"),
+}
+_RESIDENT_DATES: Table = {
+    "search.date_none": ("{date}は開催なし（次回 {next}）", "Nothing on {date} (next: {next})"),
+    "search.date_none_no_next": ("{date}は開催なし", "Nothing on {date}"),
+    "search.date_open": ("{date}に開かれる場所", "Open on {date}"),
+    "filter_date": ("日付", "Date"),
+    "date_pick": ("日付を選ぶ", "Pick a date"),
+    "date_choice_with_day": ("{choice}（{date}）", "{choice} ({date})"),
+}
+MESSAGES.update(_RESIDENT_DATES)
