@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from geo import clock, vocab
+from geo import clock
 from geo.places import queries, search
 from geo.places.schedule import short_date
 from geo.places.privacy import public_feature
@@ -88,12 +88,12 @@ def _date_info(filters: search.Filters, note: search.DateNote | None, lang: str)
     if filters.on is None:
         return None
     info = {"date": filters.on.isoformat(), "label": short_date(filters.on, lang, clock.today()),
-            "heading": vocab.text("search.date_open", lang, date=short_date(filters.on, lang, clock.today())),
+            "heading": t("search.date_open", lang, date=short_date(filters.on, lang, clock.today())),
             "note": None, "next": None}
     if note is not None:
         info["next"] = note.next.isoformat() if note.next else None
-        info["note"] = vocab.text(note.code, lang, date=short_date(note.day, lang, clock.today(), weekday=False),
-                                  next=short_date(note.next, lang, clock.today(), weekday=False) if note.next else "")
+        info["note"] = t(note.code, lang, date=short_date(note.day, lang, clock.today(), weekday=False),
+                       next=short_date(note.next, lang, clock.today(), weekday=False) if note.next else "")
     return info
 
 
