@@ -765,3 +765,27 @@ _RESIDENT_DATES: Table = {
     "date_choice_with_day": ("{choice}（{date}）", "{choice} ({date})"),
 }
 MESSAGES.update(_RESIDENT_DATES)
+
+# The printed list (/list): a 社協 handout for one area.
+_HANDOUT: Table = {
+    "list_help_heading": ("相談先", "Where to ask for help"),
+    "list_help_intro": ("困りごとの相談は、まずここへ電話してください。", "For any worry, call here first."),
+    "list_map_heading": ("地図", "Map"),
+    "list_map_alt": ("{area}の地図。丸や四角の中の番号は、下の一覧の番号です。",
+                     "Map of {area}. The numbers on the markers are the numbers in the list below."),
+    "list_map_note": ("番号は一覧の番号です。位置を公開していない場所は地図にのりません。",
+                      "Numbers match the list. Places whose location is not public are not on the map."),
+    "list_qr_title": ("この一覧のページ（最新の情報）", "This list online (latest information)"),
+    "list_qr_caption": ("最新の情報はこちら", "Latest information"),
+    "list_contact": ("連絡先", "Contact"),
+    "list_next": ("次回", "Next"),
+    "list_not_on_map": ("地図にはのっていません", "Not on the map"),
+    "list_size_large": ("大きな文字（18ポイント）で印刷", "Print in large type (18 pt)"),
+    "list_size_normal": ("ふつうの文字（14ポイント）で印刷", "Print in normal type (14 pt)"),
+    "list_number": ("番号", "No."),
+    "list_count_on_map": ("{n}件（地図に{m}件）", "{n} places ({m} on the map)"),
+    "list_may_change": ("（日程が変わる場合があります）", " (dates may change)"),
+    "skip_to_list": ("一覧へ移動", "Skip to the list"),
+    "label_value": ("{label}：{value}", "{label}: {value}"),
+}
+MESSAGES.update(_HANDOUT)

@@ -339,6 +339,26 @@ def help_desk(session: Session, lat: float, lon: float) -> dict[str, Any] | None
     return None
 
 
+def area_help_desks(session: Session, area: Area, min_share: float = 0.1) -> list[Place]:
+    """Where people of an area ask for help (the printed list's 相談先): the support branches whose
+    catchment covers at least `min_share` of the area, largest share first; if no catchment does,
+    the consultation desk nearest the area's inside point."""
+    geom = select(Area.geom).where(Area.id == area.id).scalar_subquery()
+    share = func.ST_Area(func.ST_Intersection(Area.geom, geom)) / func.nullif(func.ST_Area(geom), 0)
+    rows = session.execute(select(Area, share).where(Area.kind == "catchment", func.ST_Intersects(Area.geom, geom))
+                           .order_by(share.desc(), Area.id)).all()
+    desks = []
+    for catchment, part in rows:
+        place = catchment.place
+        if place is not None and place.status == "active" and (part or 0) >= min_share and place not in desks:
+            desks.append(place)
+    if desks:
+        return desks
+    pt = session.execute(select(func.ST_Y(func.ST_PointOnSurface(geom)), func.ST_X(func.ST_PointOnSurface(geom)))).one()
+    near = queries.nearest_places(session, pt[0], pt[1], None, 1, where=Place.has_consultation.is_(True))
+    return [near[0][0]] if near else []
+
+
 def areas_here(session: Session, lat: float, lon: float) -> list[Area]:
     """School districts and catchment at a point, for 'print the list of this area' links."""
     return queries.areas_at(session, lat, lon, ["elementary", "junior_high", "catchment"])
