@@ -781,7 +781,7 @@ _HANDOUT: Table = {
     "list_next": ("次回", "Next"),
     "list_not_on_map": ("地図にはのっていません", "Not on the map"),
     "list_size_large": ("大きな文字（18ポイント）で印刷", "Print in large type (18 pt)"),
-    "list_size_normal": ("ふつうの文字（14ポイント）で印刷", "Print in normal type (14 pt)"),
+    "list_size_normal": ("ふつうの文字（15ポイント）で印刷", "Print in normal type (15 pt)"),
     "list_number": ("番号", "No."),
     "list_count_on_map": ("{n}件（地図に{m}件）", "{n} places ({m} on the map)"),
     "list_may_change": ("（日程が変わる場合があります）", " (dates may change)"),

@@ -16,7 +16,7 @@ import layers
 from geo.places import queries, search
 from geo.storage.models import TARGET_GROUPS, Area, Place
 from geo.places.privacy import public_place
-from geo.places.schedule import format_date_ja
+from geo.places.schedule import format_date_ja, short_date
 from geo.vocab import BAND_CODES
 from geo.standards.jsonld import place_jsonld
 from web import db_session, maps, params
@@ -47,11 +47,22 @@ def index():
     config = maps.map_config(lang, bounds=_bounds(session), areas=areas, texts=_js_texts(lang),
                              api={"places": "/api/places", "search": "/api/search"})
     weekdays = list(labels("weekday_long", lang).values())
+    today = clock.today()
+    # named dates with the day they stand for today (Japan time): 今週の土曜（11月28日）
+    date_choices = [(code, t("date_choice_with_day", choice=label("date_choice", code),
+                             date=short_date(search.resolve_date(code, today), lang, today)))
+                    for code in search.DATE_CHOICES]
     return render_template("index.html", attributions=attributions, page_config=config,
                            fictional=queries.has_fictional(session), hidden=hidden,
                            place_layers=layers.place_layers(), weekdays=weekdays, target_groups=TARGET_GROUPS,
-                           bands=BAND_CODES,
+                           bands=BAND_CODES, day_groups=labels("day_group", lang), date_choices=date_choices,
+                           date_min=today.isoformat(), date_max=(today + dt.timedelta(days=366)).isoformat(),
                            layer_names={l.id: l.name(lang) for l in layers.place_layers()})
+
+
+# The resident search as the map page keeps it in its address (app.js): where from, then the filters.
+SEARCH_KEYS = ("q", "lat", "lon", "label", "layer", "day", "date", "time", "target", "free", "no_reservation",
+               "consultation")
 
 
 @bp.get("/place/<int:place_id>")
@@ -66,12 +77,15 @@ def place_page(place_id: int):
     # a dialable link only for real places: a fictional sample's number must not ring anyone
     tel = re.sub(r"[^0-9+]", "", p["phone"] or "") if not place.fictional else ""
     jsonld = place_jsonld(place, request.host_url.rstrip("/") + request.script_root)
-    return render_template("place.html", p=p, tel=tel, layer=layers.get(place.layer), source=search.source_of(session, place),
+    # 「地図にもどる」 returns to the search the resident came from (its query string, known keys only)
+    back = url_for("public.index", **{k: v[:200] for k, v in request.args.items() if k in SEARCH_KEYS})
+    return render_template("place.html", p=p, tel=tel, back_url=back, layer=layers.get(place.layer),
+                           source=search.source_of(session, place),
                            updated=search.updated_label(place, lang), fictional=place.fictional,
                            ask=search.ask_directly(lang), attributions=queries.attributions(session), jsonld=jsonld)
 
 
-LIST_SIZES = ("14", "18")   # the printed list's type size in points (18: large print)
+LIST_SIZES = ("15", "18")   # the printed list's type size in points (15 already large; 18 on request)
 
 
 def _list_area(session):
@@ -112,7 +126,7 @@ def list_page():
     lang = current_lang()
     try:
         area, filters = _list_area(session)
-        size = params.choice("size", LIST_SIZES, "14")
+        size = params.choice("size", LIST_SIZES, "15")
     except BadParameter as exc:  # the list of areas to choose from, with the message
         return render_template("list.html", area=None, error=exc.message(lang), choices=search.list_choices(session),
                                attributions=queries.attributions(session)), 400
@@ -130,10 +144,10 @@ def list_page():
     printed = today.isoformat() if lang == "en" else format_date_ja(today)
     # the QR code leads back to this list (same area, filters and language), from the address it was served at
     keep = {**filters.params(), "area": request.args["area"], "lang": lang}
-    if size != "14":
+    if size != "15":
         keep["size"] = size
     page_url = url_for("public.list_page", _external=True, **keep)
-    other_size = {**keep, "size": "18"} if size == "14" else {k: v for k, v in keep.items() if k != "size"}
+    other_size = {**keep, "size": "18"} if size == "15" else {k: v for k, v in keep.items() if k != "size"}
     return render_template("list.html", area=area, groups=groups, count=len(numbered), printed=printed,
                            kind_label=label("area_kind", area.kind), desks=desks, size=size,
                            map_url=url_for("public.list_map", **{k: v for k, v in keep.items() if k != "size"}),
