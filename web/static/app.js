@@ -17,6 +17,7 @@
   var originMarker = null;
   var lastOrigin = null;    // {lat, lon, label} the last search was run from
   var searches = 0;         // searches answered (body[data-searches], for the tests)
+  var searchSeq = 0;        // searches asked
   var el = function (tag, attrs, text) {
     var node = document.createElement(tag);
     if (attrs) {
@@ -360,6 +361,7 @@
     else { params.set("lat", where.lat); params.set("lon", where.lon); if (where.label) params.set("label", where.label); }
     say(T.searching);
     places.schedule(false);
+    var seq = ++searchSeq;   // only the latest search's answer is shown
     return fetch(cfg.api.search + "?" + withLang(params).toString())
       .then(function (r) {
         return r.json().then(function (body) {
@@ -367,8 +369,8 @@
           return body;
         });
       })
-      .then(function (data) { render(data, quiet); })
-      .catch(function (err) { say(err.message || T.error); })
+      .then(function (data) { if (seq === searchSeq) render(data, quiet); })
+      .catch(function (err) { if (seq === searchSeq) say(err.message || T.error); })
       .then(function () { document.body.setAttribute("data-searches", String(++searches)); });
   }
 
