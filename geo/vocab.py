@@ -284,6 +284,8 @@ _MAP: Table = {
     'map.approx_origin': ('（町の中心から探しています）', ' (searching from the town centre)'),
     'map.truncated': ('場所が多いため一部だけ表示しています。地図を拡大してください。', 'Too many places to show at once: zoom in to see them all.'),
     'map.print_list': ('印刷用の一覧', 'Printable list'),
+    'map.cluster': ('{n}件のまとまり（{layers}）。選ぶと拡大します', '{n} places ({layers}). Select to zoom in'),
+    'map.cluster_sep': ('、', ', '),
 }
 
 _IMPORTS: Table = {

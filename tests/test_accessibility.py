@@ -17,8 +17,7 @@ SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
 # {place} and {area} are filled in from the demo served (a located place, the first elementary district)
 PAGES = ["/", "/place/{place}", "/list", "/list?area={area}", "/coverage", "/meeting", "/imports"]
 # the element each page shows when its script has finished (axe must see the page as people do)
-READY = {"/": "#map .leaflet-marker-icon, #map .marker-cluster", "/coverage": "#map .leaflet-interactive",
-         "/meeting": "#map .leaflet-interactive"}
+READY = {"/": "body[data-places-loaded]", "/coverage": ".leaflet-interactive", "/meeting": ".leaflet-interactive"}
 
 
 @pytest.fixture(scope="module")
