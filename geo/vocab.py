@@ -286,6 +286,7 @@ _MAP: Table = {
     'map.print_list': ('印刷用の一覧', 'Printable list'),
     'map.cluster': ('{n}件のまとまり（{layers}）。選ぶと拡大します', '{n} places ({layers}). Select to zoom in'),
     'map.cluster_sep': ('、', ', '),
+    'map.label_sep': ('：', ': '),
 }
 
 _IMPORTS: Table = {
@@ -788,6 +789,7 @@ _HANDOUT: Table = {
     "list_count_on_map": ("{n}件（地図に{m}件）", "{n} places ({m} on the map)"),
     "list_may_change": ("（日程が変わる場合があります）", " (dates may change)"),
     "skip_to_list": ("一覧へ移動", "Skip to the list"),
+    "skip_to_content": ("本文へ移動", "Skip to the content"),
     "label_value": ("{label}：{value}", "{label}: {value}"),
 }
 MESSAGES.update(_HANDOUT)

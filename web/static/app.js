@@ -248,6 +248,7 @@
     if (place.has_consultation) li.appendChild(el("p", {className: "result-consult"}, T.consult));
     if (place.lat !== null && place.lat !== undefined) {
       var b = el("button", {type: "button", className: "secondary small"}, T.show_on_map);
+      b.appendChild(el("span", {className: "visually-hidden"}, T.label_sep + place.name));   // a name of its own
       b.addEventListener("click", function () { showOnMap(place); });
       li.appendChild(b);
     }
@@ -287,6 +288,7 @@
       li.appendChild(document.createTextNode("（" + place.layer_name + "）"));
       if (place.lat !== null && place.lat !== undefined) {
         var b = el("button", {type: "button", className: "secondary small"}, T.search_from);
+        b.appendChild(el("span", {className: "visually-hidden"}, T.label_sep + place.name));
         b.addEventListener("click", function () {
           runSearch({lat: place.lat, lon: place.lon, label: place.name});
         });
@@ -405,7 +407,25 @@
   });
 
   // ------------------------------------------------------------------ start
-  view.addAreaLayers(cfg.areas || {});
+  // every district outline reachable by keyboard, named ("小学校区：生駒小学校"), its name shown on focus
+  var areaGroups = view.addAreaLayers(cfg.areas || {});
+  Object.keys(areaGroups).forEach(function (layerId) {
+    var kind = (view.areaStyles[layerId] || {}).name || layerId;
+    areaGroups[layerId].outlines.eachLayer(function (layer) {
+      var name = kind + T.label_sep + ((layer.feature && layer.feature.properties.name) || "");
+      var mark = function () {
+        var path = layer.getElement && layer.getElement();
+        if (!path || path.getAttribute("tabindex")) return;
+        path.setAttribute("tabindex", "0");
+        path.setAttribute("role", "img");
+        path.setAttribute("aria-label", name);
+        path.addEventListener("focus", function () { layer.openTooltip(layer.getCenter()); });
+        path.addEventListener("blur", function () { layer.closeTooltip(); });
+      };
+      mark();
+      layer.on("add", mark);
+    });
+  });
   groups = view.placeClusters();
   places = view.viewSource({
     url: cfg.api.places,
