@@ -284,6 +284,9 @@ _MAP: Table = {
     'map.approx_origin': ('（町の中心から探しています）', ' (searching from the town centre)'),
     'map.truncated': ('場所が多いため一部だけ表示しています。地図を拡大してください。', 'Too many places to show at once: zoom in to see them all.'),
     'map.print_list': ('印刷用の一覧', 'Printable list'),
+    'map.cluster': ('{n}件のまとまり（{layers}）。選ぶと拡大します', '{n} places ({layers}). Select to zoom in'),
+    'map.cluster_sep': ('、', ', '),
+    'map.label_sep': ('：', ': '),
 }
 
 _IMPORTS: Table = {
@@ -1006,3 +1009,49 @@ _ACCOUNTS: Table = {
 }
 for _k, _v in _ACCOUNTS.items():
     MESSAGES.setdefault(_k, _v)
+# ----------------------------------------------------------------------------- resident dates (geo.places.search)
+# Day groups and named dates of the resident filters, and what a chosen date says.
+VOCABULARIES["day_group"] = {
+    "weekdays": ("平日", "Weekdays"),
+    "weekend": ("土日", "Weekends"),
+}
+VOCABULARIES["date_choice"] = {
+    "today": ("今日", "Today"),
+    "tomorrow": ("明日", "Tomorrow"),
+    "sat": ("今週の土曜", "This Saturday"),
+    "sun": ("今週の日曜", "This Sunday"),
+}
+_RESIDENT_DATES: Table = {
+    "search.date_none": ("{date}は開催なし（次回 {next}）", "Nothing on {date} (next: {next})"),
+    "search.date_none_no_next": ("{date}は開催なし", "Nothing on {date}"),
+    "search.date_open": ("{date}に開かれる場所", "Open on {date}"),
+    "filter_date": ("日付", "Date"),
+    "date_pick": ("日付を選ぶ", "Pick a date"),
+    "date_choice_with_day": ("{choice}（{date}）", "{choice} ({date})"),
+}
+MESSAGES.update(_RESIDENT_DATES)
+
+# The printed list (/list): a 社協 handout for one area.
+_HANDOUT: Table = {
+    "list_help_heading": ("相談先", "Where to ask for help"),
+    "list_help_intro": ("困りごとの相談は、まずここへ電話してください。", "For any worry, call here first."),
+    "list_map_heading": ("地図", "Map"),
+    "list_map_alt": ("{area}の地図。丸や四角の中の番号は、下の一覧の番号です。",
+                     "Map of {area}. The numbers on the markers are the numbers in the list below."),
+    "list_map_note": ("番号は一覧の番号です。位置を公開していない場所は地図にのりません。",
+                      "Numbers match the list. Places whose location is not public are not on the map."),
+    "list_qr_title": ("この一覧のページ（最新の情報）", "This list online (latest information)"),
+    "list_qr_caption": ("最新の情報はこちら", "Latest information"),
+    "list_contact": ("連絡先", "Contact"),
+    "list_next": ("次回", "Next"),
+    "list_not_on_map": ("地図にはのっていません", "Not on the map"),
+    "list_size_large": ("大きな文字（18ポイント）で印刷", "Print in large type (18 pt)"),
+    "list_size_normal": ("ふつうの文字（15ポイント）で印刷", "Print in normal type (15 pt)"),
+    "list_number": ("番号", "No."),
+    "list_count_on_map": ("{n}件（地図に{m}件）", "{n} places ({m} on the map)"),
+    "list_may_change": ("（日程が変わる場合があります）", " (dates may change)"),
+    "skip_to_list": ("一覧へ移動", "Skip to the list"),
+    "skip_to_content": ("本文へ移動", "Skip to the content"),
+    "label_value": ("{label}：{value}", "{label}: {value}"),
+}
+MESSAGES.update(_HANDOUT)

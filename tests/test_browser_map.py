@@ -9,10 +9,12 @@ pytestmark = pytest.mark.browser
 
 LAYER_IDS = ("salons", "engawa", "kodomo_shokudo", "support_branches")
 
-# Places drawn per layer: a single marker counts 1, a cluster counts its children.
+# Places drawn per layer: a single marker counts 1, a cluster (one cluster group for every layer,
+# so markers never pile up) counts its children of that layer (data-layers).
 COUNT_JS = """(layer) => { let n = 0;
-  for (const el of document.querySelectorAll('.leaflet-marker-icon.pm-' + layer)) {
-    const c = el.querySelector('.pm-count'); n += c ? parseInt(c.textContent, 10) : 1; }
+  for (const el of document.querySelectorAll('.leaflet-marker-icon.place-marker.pm-' + layer)) n += 1;
+  for (const el of document.querySelectorAll('.leaflet-marker-icon.place-cluster [data-layers]'))
+    n += JSON.parse(el.dataset.layers)[layer] || 0;
   return n; }"""
 
 

@@ -95,14 +95,16 @@ def test_open_a_place_page(page, live_server):
     link = page.locator("#result-list > li h3 a").first
     name = link.inner_text()
     link.click()
-    page.wait_for_url(re.compile(r"/place/\d+$"))
+    page.wait_for_url(re.compile(r"/place/\d+\?q="))   # the search rides along
     assert page.locator("h1").inner_text() == name
     body = page.locator("main").inner_text()
     assert "情報の出典" in body and "架空" in body
     assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日（[月火水木金土日]）", page.locator("#updated").inner_text())
     assert re.search(r"次回 \d+月\d+日（.）|日程は直接お問い合わせください", body)
     page.get_by_role("link", name="地図にもどる").click()
-    page.wait_for_url(re.compile(r"/$"))
+    page.wait_for_url(re.compile(r"/\?q="))
+    page.wait_for_selector("#result-list > li")          # the same search, restored
+    assert page.locator("#result-list > li h3 a").first.inner_text() == name
 
 
 def test_switch_language_and_back(page, live_server):
@@ -136,7 +138,7 @@ def test_print_view_of_an_area_list(page, live_server):
     assert not page.locator("header.site").is_visible()
     assert not page.get_by_role("button", name="印刷する").is_visible()
     size = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.entry h3')).fontSize)")
-    body = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.entry p')).fontSize)")
+    body = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.entry dd')).fontSize)")
     assert size >= 22 and body >= 20      # large print: well above the usual 16 px
     pdf = page.pdf(prefer_css_page_size=True)
     assert pdf.startswith(b"%PDF")
@@ -204,7 +206,7 @@ def test_keyboard_only_path(page, live_server):
     active = page.evaluate("() => [document.activeElement.tagName, !!document.activeElement.closest('#result-list')]")
     assert active == ["A", True]
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/place/\d+$"))
+    page.wait_for_url(re.compile(r"/place/\d+\?q="))   # the search rides along
     assert page.errors == []
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from geo import vocab
+from geo import clock, vocab
 from geo.places import queries, search
+from geo.places.schedule import short_date
 from geo.places.privacy import public_feature
 from geo.storage.models import AREA_KINDS, Place
 from web import db_session, params
@@ -71,7 +72,9 @@ def search_endpoint(muni: str | None = None):
         out["origin"] = {"lat": origin.lat, "lon": origin.lon, "label": origin.label, "kind": origin.kind,
                          "level": origin.level, "approximate": origin.approximate}
         rows = search.nearest(session, origin.lat, origin.lon, filters, limit)
-        out["results"] = [search.result(p, lang, distance=d) for p, d in rows]
+        # with a chosen date, each place's "next" date counts from that day
+        out["results"] = [search.result(p, lang, today=filters.on, distance=d) for p, d in rows]
+        out["date"] = _date_info(filters, search.date_note(session, origin.lat, origin.lon, filters, len(rows)), lang)
         if not rows and search.nothing_near(session, origin.lat, origin.lon):
             out["message"] = vocab.text("search.nothing_near", lang)
         helper = search.help_desk(session, origin.lat, origin.lon)
@@ -81,6 +84,20 @@ def search_endpoint(muni: str | None = None):
         out["areas"] = [{"id": a.id, "kind": a.kind, "code": a.code, "name": a.name}
                         for a in search.areas_here(session, origin.lat, origin.lon)]
     return jsonify(out)
+
+
+def _date_info(filters: search.Filters, note: search.DateNote | None, lang: str) -> dict | None:
+    """The chosen date, said in the reader's language, and whether anything meets that day."""
+    if filters.on is None:
+        return None
+    info = {"date": filters.on.isoformat(), "label": short_date(filters.on, lang, clock.today()),
+            "heading": t("search.date_open", lang, date=short_date(filters.on, lang, clock.today())),
+            "note": None, "next": None}
+    if note is not None:
+        info["next"] = note.next.isoformat() if note.next else None
+        info["note"] = t(note.code, lang, date=short_date(note.day, lang, clock.today(), weekday=False),
+                       next=short_date(note.next, lang, clock.today(), weekday=False) if note.next else "")
+    return info
 
 
 @bp.get("/areas")

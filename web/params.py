@@ -244,21 +244,36 @@ def points(name: str, max_points: int = 200, args=None, label: Label | None = No
 # ---------------------------------------------------------------- composite parameters
 
 
-def filters(args=None):
-    """What a resident narrows the search by: layer=a,b day=0..6|mon|月 time=morning|afternoon|evening
-    target=こども|... free=1 no_reservation=1 consultation=1 -> geo.places.search.Filters."""
+def filters(args=None, today: dt.date | None = None):
+    """What a resident narrows the search by: layer=a,b day=0..6|mon|月|weekdays|平日|weekend|土日
+    date=YYYY-MM-DD|today|tomorrow|sat|sun time=morning|afternoon|evening target=こども|... free=1
+    no_reservation=1 consultation=1 -> geo.places.search.Filters. Named dates are resolved against
+    Japan's today (geo.clock) unless `today` is given."""
     import layers
-    from geo.places.search import Filters
+    from geo.places.search import DATE_CHOICES, Filters, resolve_date
     from geo.vocab import BAND_CODES as BANDS
     from geo.storage.models import TARGET_GROUPS
 
+    day, days = _raw(args, "day"), None
+    group = _DAY_GROUP_WORDS.get((day or "").lower())
+    if group:
+        days = group
+    on_raw, on, on_choice = _raw(args, "date"), None, None
+    if on_raw is not None and on_raw.lower() in DATE_CHOICES:
+        on_choice = on_raw.lower()
+        on = resolve_date(on_choice, today)
+    else:
+        on = date("date", None, args)
     return Filters(layers=choices("layer", [l.id for l in layers.place_layers()], args),
-                   weekday=weekday("day", args),
+                   weekday=None if group else weekday("day", args), days=days, on=on, on_choice=on_choice,
                    band=choice("time", BANDS, args=args, label=("時間帯", "time of day"), vocab_name="time_band"),
                    target=choice("target", TARGET_GROUPS, args=args, label=("対象", "target group"),
                                  vocab_name="target_group"),
                    free=flag("free", args),
                    no_reservation=flag("no_reservation", args), consultation=flag("consultation", args))
+
+
+_DAY_GROUP_WORDS = {"weekdays": "weekdays", "平日": "weekdays", "weekend": "weekend", "土日": "weekend"}
 
 
 EXPORT_AREA_KINDS = ("elementary", "junior_high", "daily_life_area", "district", "town_block", "municipality")

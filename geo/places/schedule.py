@@ -49,6 +49,8 @@ __all__ = [
     "format_next_en",
     "format_date_ja",
     "open_bands",
+    "occurrence_on",
+    "short_date",
 ]
 
 from geo.vocab import TIME_BANDS, label as _label, text as _text
@@ -577,10 +579,39 @@ def next_occurrences(schedule: dict | None, after: date, n: int = 3
     return [(d, *found[d]) for d in sorted(found)[:n]]
 
 
+def occurrence_on(schedule: dict | None, day: date) -> tuple[str | None, str | None] | None:
+    """(start, end) when the place meets on `day` (an explicit date, or a rule day it is not
+    closed on), else None. The same rules as next_occurrences, for one day."""
+    if not schedule or not schedule.get("structured"):
+        return None
+    if day.isoformat() in (schedule.get("dates") or []):
+        return schedule.get("start"), schedule.get("end")
+    matching = [_rule_times(r, schedule) for r in schedule.get("rules") or [] if _rule_matches(r, day)]
+    if matching and not _closed_that_day(schedule, day):
+        return _envelope(matching)
+    return None
+
+
+def bands_of(start: str | None, end: str | None) -> set[str]:
+    """The time-of-day bands a meeting from `start` to `end` touches ('unknown' without times)."""
+    return _bands(start, end)
+
+
 # --------------------------------------------------------------------------- formatting
 def format_date_ja(d: date) -> str:
     """'2026年11月23日（月）'."""
     return f"{d.year}年{d.month}月{d.day}日（{WEEKDAYS_JA[d.weekday()]}）"
+
+
+def short_date(d: date, lang: str = "ja", today: date | None = None, weekday: bool = True) -> str:
+    """'11月28日（土）' / 'Sat 28 Nov' (the year added when it is not `today`'s year)."""
+    if lang == "en":
+        year = f" {d.year}" if today is not None and d.year != today.year else ""
+        day = f"{WEEKDAYS_EN[d.weekday()]} " if weekday else ""
+        return f"{day}{d.day} {MONTHS_EN[d.month - 1]}{year}"
+    year = f"{d.year}年" if today is not None and d.year != today.year else ""
+    day = f"（{WEEKDAYS_JA[d.weekday()]}）" if weekday else ""
+    return f"{year}{d.month}月{d.day}日{day}"
 
 
 def _time_range(start: str | None, end: str | None) -> str:

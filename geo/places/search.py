@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import and_, func, literal_column, or_, select
+from sqlalchemy import and_, false, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 import layers
@@ -22,8 +22,8 @@ from geo import clock
 from geo.storage.models import AREA_KINDS, Area, Dataset, Place
 from geo.geocoding.municipalities import kana_key
 from geo.places.privacy import public_feature, public_place
-from geo.places.schedule import (WEEKDAYS_EN, format_date_ja,
-                          format_next_en, format_next_ja, next_occurrences, open_bands)
+from geo.places.schedule import (WEEKDAYS_EN, format_date_ja, format_next_en, format_next_ja,
+                                 next_occurrences, occurrence_on, bands_of, open_bands)
 from geo.vocab import Invalid, Msg, text
 
 MAX_QUERY_CHARS = 100
@@ -35,9 +35,31 @@ NEAR_RADIUS_M = 20_000
 FINE_AREA_KINDS = ("town_block",)
 
 
+# Day groups a resident can pick instead of one weekday (Monday = 0).
+DAY_GROUPS: dict[str, tuple[int, ...]] = {"weekdays": (0, 1, 2, 3, 4), "weekend": (5, 6)}
+# Dates a resident can pick by name; resolved against Japan's today (geo.clock) when asked.
+DATE_CHOICES = ("today", "tomorrow", "sat", "sun")
+
+
+def resolve_date(choice: str, today: dt.date | None = None) -> dt.date:
+    """'today', 'tomorrow', 'sat' / 'sun' (this week's: the coming one, today if it is that day)."""
+    today = today or clock.today()
+    if choice == "today":
+        return today
+    if choice == "tomorrow":
+        return today + dt.timedelta(days=1)
+    target = {"sat": 5, "sun": 6}[choice]
+    return today + dt.timedelta(days=(target - today.weekday()) % 7)
+
+
 @dataclass(frozen=True)
 class Filters:
-    """What a resident can narrow the search by (web.params.filters builds it from a request)."""
+    """What a resident can narrow the search by (web.params.filters builds it from a request).
+
+    `weekday` one day of the week; `days` a group of them ("weekdays" 平日, "weekend" 土日);
+    `on` one date: only places that meet that very day (an nth-weekday rule, an explicit date,
+    holidays and 年末年始 skipped as the schedule says). A band narrows any of them to its hours.
+    """
     layers: tuple[str, ...] = ()
     weekday: int | None = None          # Monday = 0
     band: str | None = None             # morning / afternoon / evening
@@ -45,15 +67,39 @@ class Filters:
     free: bool = False
     no_reservation: bool = False
     consultation: bool = False
+    days: str | None = None             # a key of DAY_GROUPS
+    on: dt.date | None = None           # a chosen date
+    on_choice: str | None = None        # how it was chosen (a DATE_CHOICES code), kept in links
+
+    @property
+    def weekdays(self) -> tuple[int, ...] | None:
+        """The weekdays asked for (None: any); a date's own weekday is not included here."""
+        sets = []
+        if self.weekday is not None:
+            sets.append({self.weekday})
+        if self.days:
+            sets.append(set(DAY_GROUPS[self.days]))
+        if not sets:
+            return None
+        return tuple(sorted(set.intersection(*sets)))
+
+    def without_date(self) -> "Filters":
+        return replace(self, on=None, on_choice=None)
 
     def where(self):
-        """The SQL part of the filter (everything but the time-of-day band)."""
+        """The SQL part of the filter (everything but the time-of-day band and the exact date)."""
         conds = []
         if self.layers:
             conds.append(Place.layer.in_(self.layers))
-        if self.weekday is not None:
+        wanted = self.weekdays
+        if wanted is not None:
             # only structured recurring rules count, exactly as geo.places.schedule.open_bands
-            conds.append(Place.schedule.contains({"structured": True, "rules": [{"weekdays": [self.weekday]}]}))
+            conds.append(or_(false(), *[Place.schedule.contains({"structured": True, "rules": [{"weekdays": [wd]}]})
+                                        for wd in wanted]))
+        if self.on is not None:
+            # a rule on that weekday or the explicit date; occurrence_on decides in Python
+            conds.append(or_(Place.schedule.contains({"structured": True, "rules": [{"weekdays": [self.on.weekday()]}]}),
+                             Place.schedule.contains({"structured": True, "dates": [self.on.isoformat()]})))
         if self.target:
             # a place for everyone (誰でも) welcomes every group
             conds.append(Place.target_groups.overlap([self.target, "誰でも"]))
@@ -66,15 +112,23 @@ class Filters:
         return and_(*conds) if conds else None
 
     def accept(self, place: Place) -> bool:
-        """The Python part: open in the chosen time band (on the chosen day, if any)."""
+        """The Python part: meets on the chosen date; open in the chosen band (on the chosen days)."""
+        if self.on is not None:
+            times = occurrence_on(place.schedule, self.on)
+            if times is None:
+                return False
+            if self.band is not None and self.band not in bands_of(*times):
+                return False
+            return True
         if self.band is None:
             return True
+        wanted = self.weekdays
         pairs = open_bands(place.schedule)
-        return any(b == self.band and (self.weekday is None or wd == self.weekday) for wd, b in pairs)
+        return any(b == self.band and (wanted is None or wd in wanted) for wd, b in pairs)
 
     @property
     def needs_python(self) -> bool:
-        return self.band is not None
+        return self.band is not None or self.on is not None
 
     def params(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -82,6 +136,10 @@ class Filters:
             out["layer"] = ",".join(self.layers)
         if self.weekday is not None:
             out["day"] = str(self.weekday)
+        elif self.days:
+            out["day"] = self.days
+        if self.on is not None:
+            out["date"] = self.on_choice or self.on.isoformat()
         if self.band:
             out["time"] = self.band
         if self.target:
@@ -90,6 +148,39 @@ class Filters:
             if getattr(self, name):
                 out[name] = "1"
         return out
+
+
+def next_meeting_after(places: list[Place], day: dt.date, band: str | None = None) -> dt.date | None:
+    """The first date after `day` on which any of `places` meets (in `band`, if given)."""
+    best = None
+    for place in places:
+        for d, start, end in next_occurrences(place.schedule, day + dt.timedelta(days=1), 8):
+            if best is not None and d >= best:
+                break
+            if band is None or band in bands_of(start, end):
+                best = d
+                break
+    return best
+
+
+@dataclass(frozen=True)
+class DateNote:
+    """What a resident is told about a chosen date: code "search.date_none" when no place
+    meets that day, with the next date one does (`next`, or None: "search.date_none_no_next")."""
+    code: str
+    day: dt.date
+    next: dt.date | None = None
+
+
+def date_note(session: Session, lat: float, lon: float, filters: Filters, found: int, reach: int = 50
+              ) -> DateNote | None:
+    """When a date was chosen and nothing meets that day near the point: the next date one of
+    the `reach` nearest places that pass every other filter meets."""
+    if filters.on is None or found:
+        return None
+    others = [p for p, _ in nearest(session, lat, lon, filters.without_date(), reach)]
+    nxt = next_meeting_after(others, filters.on, filters.band)
+    return DateNote("search.date_none" if nxt else "search.date_none_no_next", filters.on, nxt)
 
 
 # --------------------------------------------------------------------------- dates and results
@@ -327,6 +418,26 @@ def help_desk(session: Session, lat: float, lon: float) -> dict[str, Any] | None
     if near and near[0][1] <= NEAR_RADIUS_M:
         return {"by": "nearest", "area": None, "place": near[0][0], "distance": near[0][1]}
     return None
+
+
+def area_help_desks(session: Session, area: Area, min_share: float = 0.1) -> list[Place]:
+    """Where people of an area ask for help (the printed list's 相談先): the support branches whose
+    catchment covers at least `min_share` of the area, largest share first; if no catchment does,
+    the consultation desk nearest the area's inside point."""
+    geom = select(Area.geom).where(Area.id == area.id).scalar_subquery()
+    share = func.ST_Area(func.ST_Intersection(Area.geom, geom)) / func.nullif(func.ST_Area(geom), 0)
+    rows = session.execute(select(Area, share).where(Area.kind == "catchment", func.ST_Intersects(Area.geom, geom))
+                           .order_by(share.desc(), Area.id)).all()
+    desks = []
+    for catchment, part in rows:
+        place = catchment.place
+        if place is not None and place.status == "active" and (part or 0) >= min_share and place not in desks:
+            desks.append(place)
+    if desks:
+        return desks
+    pt = session.execute(select(func.ST_Y(func.ST_PointOnSurface(geom)), func.ST_X(func.ST_PointOnSurface(geom)))).one()
+    near = queries.nearest_places(session, pt[0], pt[1], None, 1, where=Place.has_consultation.is_(True))
+    return [near[0][0]] if near else []
 
 
 def areas_here(session: Session, lat: float, lon: float) -> list[Area]:

@@ -17,6 +17,7 @@
   var originMarker = null;
   var lastOrigin = null;    // {lat, lon, label} the last search was run from
   var searches = 0;         // searches answered (body[data-searches], for the tests)
+  var searchSeq = 0;        // searches asked
   var el = function (tag, attrs, text) {
     var node = document.createElement(tag);
     if (attrs) {
@@ -47,6 +48,9 @@
       var v = form.elements[name].value;
       if (v) p.set(name, v);
     });
+    var date = form.elements.date.value;
+    if (date === "pick") date = form.elements.date_pick.value;   // YYYY-MM-DD, or nothing yet
+    if (date) p.set("date", date);
     ["free", "no_reservation", "consultation"].forEach(function (name) {
       if (form.elements[name].checked) p.set(name, "1");
     });
@@ -55,6 +59,64 @@
 
   function noLayerChosen() {
     return form.querySelectorAll("input[name=layer]:checked").length === 0;
+  }
+
+  // ------------------------------------------------------------------ the search in the address
+  // Where the search is from and its filters live in the URL (?q=...&day=weekend&date=sat...):
+  // back, reload and a shared link restore the results; place links carry them, so that
+  // 「地図にもどる」 on a place page comes back to the same search.
+  var lastWhere = null;     // {q} or {lat, lon, label} of the last search
+
+  function stateParams() {
+    var p = filterParams();
+    if (lastWhere && lastWhere.q !== undefined) p.set("q", lastWhere.q);
+    else if (lastWhere) {
+      p.set("lat", lastWhere.lat);
+      p.set("lon", lastWhere.lon);
+      if (lastWhere.label) p.set("label", lastWhere.label);
+    }
+    return p;
+  }
+
+  function stateQuery() {
+    var qs = stateParams().toString();
+    return qs ? "?" + qs : "";
+  }
+
+  function writeUrl(push) {
+    var url = window.location.pathname + stateQuery();
+    if (url === window.location.pathname + window.location.search) return;
+    window.history[push ? "pushState" : "replaceState"](null, "", url);
+  }
+
+  function placeHref(id) {
+    return "/place/" + encodeURIComponent(id) + stateQuery();
+  }
+
+  // the form as the address says (a layer list absent = every layer)
+  function restoreForm(p) {
+    var wanted = p.get("layer") ? p.get("layer").split(",") : null;
+    Array.prototype.forEach.call(form.querySelectorAll("input[name=layer]"), function (i) {
+      i.checked = !wanted || wanted.indexOf(i.value) >= 0;
+    });
+    ["day", "time", "target"].forEach(function (name) {
+      var select = form.elements[name], v = p.get(name) || "";
+      select.value = Array.prototype.some.call(select.options, function (o) { return o.value === v; }) ? v : "";
+    });
+    var date = p.get("date") || "", select = form.elements.date;
+    var named = Array.prototype.some.call(select.options, function (o) { return o.value === date && date !== "pick"; });
+    select.value = named ? date : (/^\d{4}-\d{2}-\d{2}$/.test(date) ? "pick" : "");
+    form.elements.date_pick.value = select.value === "pick" ? date : "";
+    showDatePick();
+    ["free", "no_reservation", "consultation"].forEach(function (name) {
+      form.elements[name].checked = ["1", "true", "on", "yes"].indexOf((p.get(name) || "").toLowerCase()) >= 0;
+    });
+    form.elements.q.value = p.get("q") || "";
+  }
+
+  function showDatePick() {
+    var on = form.elements.date.value === "pick";
+    Array.prototype.forEach.call(form.querySelectorAll(".date-pick"), function (n) { n.hidden = !on; });
   }
 
   // ------------------------------------------------------------------ markers
@@ -78,7 +140,7 @@
     if (props.precision !== "exact") {
       box.appendChild(el("div", {className: "popup-precision"}, T.location_note + ": " + props.precision_label));
     }
-    box.appendChild(el("a", {href: "/place/" + encodeURIComponent(props.id)}, T.details));
+    box.appendChild(el("a", {href: placeHref(props.id), className: "popup-details"}, T.details));
     return box;
   }
 
@@ -161,7 +223,7 @@
   function placeItem(place, withDistance) {
     var li = el("li", {className: "result", "data-layer": place.layer});
     var h = el("h3");
-    var a = el("a", {href: "/place/" + encodeURIComponent(place.id)}, place.name);
+    var a = el("a", {href: placeHref(place.id)}, place.name);
     h.appendChild(a);
     li.appendChild(h);
     var style = layerInfo[place.layer] || {};
@@ -186,6 +248,7 @@
     if (place.has_consultation) li.appendChild(el("p", {className: "result-consult"}, T.consult));
     if (place.lat !== null && place.lat !== undefined) {
       var b = el("button", {type: "button", className: "secondary small"}, T.show_on_map);
+      b.appendChild(el("span", {className: "visually-hidden"}, T.label_sep + place.name));   // a name of its own
       b.addEventListener("click", function () { showOnMap(place); });
       li.appendChild(b);
     }
@@ -197,7 +260,7 @@
     if (!help) { helpBox.hidden = true; return; }
     var p = help.place;
     var h = el("p", {className: "help-name"});
-    h.appendChild(el("a", {href: "/place/" + encodeURIComponent(p.id)}, p.name));
+    h.appendChild(el("a", {href: placeHref(p.id)}, p.name));
     helpBody.appendChild(h);
     if (p.phone) {
       var tel = el("p", {className: "help-phone"});
@@ -221,10 +284,11 @@
     if (!matches || !matches.length) { matchBox.hidden = true; return; }
     matches.forEach(function (place) {
       var li = el("li");
-      li.appendChild(el("a", {href: "/place/" + encodeURIComponent(place.id)}, place.name));
+      li.appendChild(el("a", {href: placeHref(place.id)}, place.name));
       li.appendChild(document.createTextNode("（" + place.layer_name + "）"));
       if (place.lat !== null && place.lat !== undefined) {
         var b = el("button", {type: "button", className: "secondary small"}, T.search_from);
+        b.appendChild(el("span", {className: "visually-hidden"}, T.label_sep + place.name));
         b.addEventListener("click", function () {
           runSearch({lat: place.lat, lon: place.lon, label: place.name});
         });
@@ -239,7 +303,10 @@
     printLinks.textContent = "";
     (areas || []).forEach(function (a) {
       if (printLinks.childNodes.length) printLinks.appendChild(document.createTextNode(" "));
-      var link = el("a", {href: "/list?area=" + encodeURIComponent(a.id) + "&lang=" + cfg.lang, className: "print-link"},
+      var keep = filterParams();
+      keep.set("area", a.id);
+      keep.set("lang", cfg.lang);
+      var link = el("a", {href: "/list?" + keep.toString(), className: "print-link"},
         T.print_list + "：" + a.name);
       printLinks.appendChild(link);
     });
@@ -266,7 +333,12 @@
     data.results.forEach(function (place) { list.appendChild(placeItem(place, true)); });
     var head = "「" + data.origin.label + "」" + T.near + (data.origin.approximate ? T.approx_origin : "") + "：" +
       T.count.replace("{n}", data.results.length);
-    say(data.results.length ? head : head + " " + (data.message || T.no_results));
+    // a chosen date: "open on 11月28日（土）", or "11月28日は開催なし（次回 12月5日）"
+    var dateNote = document.getElementById("date-note");
+    dateNote.hidden = !data.date;
+    dateNote.textContent = data.date ? (data.date.note || data.date.heading) : "";
+    if (data.date && data.date.note) say(head + " " + data.date.note);
+    else say(data.results.length ? head : head + " " + (data.message || T.no_results));
     renderHelp(data.help);
     renderPrintLinks(data.areas);
     results.hidden = false;
@@ -277,12 +349,21 @@
     if (!quiet) document.getElementById("results-h").focus();
   }
 
-  function runSearch(where, quiet) {
+  // history: "push" a new search, "replace" after a filter change, "none" when restoring from the address
+  function runSearch(where, quiet, history) {
+    lastWhere = where.q !== undefined ? {q: where.q}
+      : {lat: String(where.lat), lon: String(where.lon), label: where.label || ""};
+    if (where.round) {   // the device's own location: only ~100 m of it goes into the address
+      lastWhere.lat = Number(where.lat).toFixed(3);
+      lastWhere.lon = Number(where.lon).toFixed(3);
+    }
+    if (history !== "none") writeUrl(history !== "replace");
     var params = filterParams();
     if (where.q !== undefined) params.set("q", where.q);
     else { params.set("lat", where.lat); params.set("lon", where.lon); if (where.label) params.set("label", where.label); }
     say(T.searching);
     places.schedule(false);
+    var seq = ++searchSeq;   // only the latest search's answer is shown
     return fetch(cfg.api.search + "?" + withLang(params).toString())
       .then(function (r) {
         return r.json().then(function (body) {
@@ -290,8 +371,8 @@
           return body;
         });
       })
-      .then(function (data) { render(data, quiet); })
-      .catch(function (err) { say(err.message || T.error); })
+      .then(function (data) { if (seq === searchSeq) render(data, quiet); })
+      .catch(function (err) { if (seq === searchSeq) say(err.message || T.error); })
       .then(function () { document.body.setAttribute("data-searches", String(++searches)); });
   }
 
@@ -304,16 +385,21 @@
 
   form.addEventListener("change", function (ev) {
     if (ev.target.name === "q") return;
+    if (ev.target.name === "date") {
+      showDatePick();
+      if (ev.target.value === "pick" && !form.elements.date_pick.value) return;   // wait for the day
+    }
     announceCount = true;
     places.reload();
-    if (lastOrigin) runSearch(lastOrigin, true);
+    if (lastWhere) runSearch(lastWhere, true, "replace");
+    else writeUrl(false);
   });
 
   document.getElementById("locate-button").addEventListener("click", function () {
     if (!navigator.geolocation) { say(T.geo_unsupported); return; }
     say(T.geo_locating);
     navigator.geolocation.getCurrentPosition(function (pos) {
-      runSearch({lat: pos.coords.latitude.toFixed(6), lon: pos.coords.longitude.toFixed(6)});
+      runSearch({lat: pos.coords.latitude.toFixed(6), lon: pos.coords.longitude.toFixed(6), round: true});
     }, function (err) {
       say(err && err.code === 1 ? T.geo_denied : T.geo_failed);
       form.elements.q.focus();
@@ -321,7 +407,25 @@
   });
 
   // ------------------------------------------------------------------ start
-  view.addAreaLayers(cfg.areas || {});
+  // every district outline reachable by keyboard, named ("小学校区：生駒小学校"), its name shown on focus
+  var areaGroups = view.addAreaLayers(cfg.areas || {});
+  Object.keys(areaGroups).forEach(function (layerId) {
+    var kind = (view.areaStyles[layerId] || {}).name || layerId;
+    areaGroups[layerId].outlines.eachLayer(function (layer) {
+      var name = kind + T.label_sep + ((layer.feature && layer.feature.properties.name) || "");
+      var mark = function () {
+        var path = layer.getElement && layer.getElement();
+        if (!path || path.getAttribute("tabindex")) return;
+        path.setAttribute("tabindex", "0");
+        path.setAttribute("role", "img");
+        path.setAttribute("aria-label", name);
+        path.addEventListener("focus", function () { layer.openTooltip(layer.getCenter()); });
+        path.addEventListener("blur", function () { layer.closeTooltip(); });
+      };
+      mark();
+      layer.on("add", mark);
+    });
+  });
   groups = view.placeClusters();
   places = view.viewSource({
     url: cfg.api.places,
@@ -330,7 +434,26 @@
     onData: applyPlaces,
     onError: function () { mapStatus.textContent = T.error; }
   });
+  function clearResults() {
+    lastWhere = null;
+    lastOrigin = null;
+    results.hidden = true;
+    helpBox.hidden = true;
+    matchBox.hidden = true;
+    say("");
+    if (originMarker) { map.removeLayer(originMarker); originMarker = null; }
+  }
+
+  // the search the address holds (a reload, a shared link, back and forward)
+  function fromAddress() {
+    var p = new URLSearchParams(window.location.search);
+    restoreForm(p);
+    if (p.get("q")) runSearch({q: p.get("q")}, true, "none");
+    else if (p.get("lat") && p.get("lon")) runSearch({lat: p.get("lat"), lon: p.get("lon"), label: p.get("label") || ""}, true, "none");
+    else clearResults();
+  }
+
+  window.addEventListener("popstate", function () { fromAddress(); places.reload(); });
+  fromAddress();
   places.load(true);
-  var initial = new URLSearchParams(window.location.search).get("q");
-  if (initial) { form.elements.q.value = initial; runSearch({q: initial}); }
 })();
