@@ -98,6 +98,99 @@ def serve(host: str, port: int, debug: bool) -> None:
     app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
 
 
+# --- users (accounts and roles) ------------------------------------------------------------
+@main.group(help="利用者 (users): add / list / disable / enable / password")
+def user() -> None:
+    pass
+
+
+def _password(confirm: bool = True) -> str:
+    """From TSUNAGARI_PASSWORD, else an interactive prompt — never a command-line argument."""
+    import os
+
+    pw = os.environ.get("TSUNAGARI_PASSWORD")
+    if pw:
+        return pw
+    return click.prompt("パスワード (password)", hide_input=True, confirmation_prompt=confirm)
+
+
+def _user_session():
+    from geo.storage.db import session_scope
+    ensure_database()
+    return session_scope()
+
+
+def _account_error(exc) -> None:
+    from geo import vocab
+    raise click.ClickException(f"{vocab.text('account_' + exc.code, 'ja', **exc.params)} "
+                               f"({vocab.text('account_' + exc.code, 'en', **exc.params)})")
+
+
+@user.command("add", help="利用者を追加 (add a user); the password comes from TSUNAGARI_PASSWORD or a prompt")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "coordinator", "viewer"]), required=True)
+@click.option("--municipality", "municipalities", multiple=True, help="団体コード (municipality code), repeatable")
+@click.option("--name", "display_name", default=None, help="表示名 (display name)")
+def user_add(email: str, role: str, municipalities: tuple[str, ...], display_name: str | None) -> None:
+    from geo.accounts import users
+    password = _password()
+    try:
+        with _user_session() as s:
+            u = users.create_user(s, email, password, role, list(municipalities), display_name)
+            click.echo(f"追加しました (added): {u.email} [{u.role}] {' '.join(u.municipalities)}")
+    except users.AccountError as exc:
+        _account_error(exc)
+
+
+@user.command("list", help="利用者の一覧 (list users)")
+def user_list() -> None:
+    from geo.accounts import users
+    with _user_session() as s:
+        rows = users.list_users(s)
+        if not rows:
+            click.echo("利用者はいません (no users)")
+        for u in rows:
+            state = "active" if u.active else "disabled"
+            click.echo(f"{u.email}\t{u.role}\t{' '.join(u.municipalities) or '-'}\t{state}\t{u.display_name}")
+
+
+@user.command("disable", help="利用者を停止 (disable a user; their sessions end)")
+@click.argument("email")
+def user_disable(email: str) -> None:
+    from geo.accounts import users
+    try:
+        with _user_session() as s:
+            users.set_active(s, users.require(s, email), False)
+            click.echo(f"停止しました (disabled): {email}")
+    except users.AccountError as exc:
+        _account_error(exc)
+
+
+@user.command("enable", help="利用者を有効に戻す (enable a user again)")
+@click.argument("email")
+def user_enable(email: str) -> None:
+    from geo.accounts import users
+    try:
+        with _user_session() as s:
+            users.set_active(s, users.require(s, email), True)
+            click.echo(f"有効にしました (enabled): {email}")
+    except users.AccountError as exc:
+        _account_error(exc)
+
+
+@user.command("password", help="パスワードを設定 (set a password; TSUNAGARI_PASSWORD or a prompt)")
+@click.argument("email")
+def user_password(email: str) -> None:
+    from geo.accounts import users
+    try:
+        with _user_session() as s:
+            u = users.require(s, email)
+            users.set_password(s, u, _password())
+            click.echo(f"設定しました (password set): {email}")
+    except users.AccountError as exc:
+        _account_error(exc)
+
+
 from scripts.import_cli import import_group  # noqa: E402
 
 main.add_command(import_group)

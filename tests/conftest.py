@@ -129,3 +129,20 @@ def browser():
             "--disable-background-networking", "--disable-component-update", "--disable-sync"])
         yield b
         b.close()
+
+
+# =========================================================================== accounts (#11)
+# Logging in as each role: helpers in tests/accounts_helpers.py. The app's secret key comes from the
+# environment here (never from the repository); each test process uses its own.
+os.environ.setdefault("TSUNAGARI_SECRET_KEY", "test-only-" + os.urandom(16).hex())
+
+
+@pytest.fixture
+def accounts(demo_db_url):
+    """One admin, a coordinator of 生駒市 (29209), one of 文京区 (13105), a viewer, on a fresh demo.
+    The app's pooled connections to this test's database are closed afterwards (the cluster allows
+    60 connections; every test database would otherwise keep its idle pool to the end)."""
+    from accounts_helpers import Accounts, release
+
+    yield Accounts(demo_db_url)
+    release(demo_db_url)

@@ -17,7 +17,7 @@ def test_db_commands_and_demo_with_database_url(cluster, session_for, monkeypatc
     assert "schema revision: (none)" in r.output
 
     r = runner.invoke(main, ["db", "upgrade"])
-    assert r.exit_code == 0 and "schema revision: 0002" in r.output, r.output
+    assert r.exit_code == 0 and "schema revision: 0003" in r.output, r.output
 
     r = runner.invoke(main, ["db", "up"])  # with DATABASE_URL the embedded cluster is left alone
     assert r.exit_code == 0 and "DATABASE_URL" in r.output

@@ -5,6 +5,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from accounts_helpers import add_user, login
 from helpers import FIXTURES, make_app
 from geo.storage.models import Dataset, ImportRun, Place, RejectedRow
 from scripts.cli import main
@@ -129,6 +130,9 @@ def test_imports_pages_show_runs_rejections_and_flags_escaped(cli, empty_db_url,
     r = cli("places", f, "--layer", "salons", "--municipality", "37201", "--attribution", "<b>出典</b>")
     assert r.exit_code == 0, r.output
     client = make_app(empty_db_url).test_client()
+    assert client.get("/imports").status_code == 302     # behind login (#11): a viewer reads it
+    add_user(empty_db_url, "viewer@example.jp", "viewer")
+    assert login(client, "viewer@example.jp").status_code == 200
     page = client.get("/imports").get_data(as_text=True)
     assert "取り込み履歴" in page and "evil&lt;b&gt;.csv" in page and "evil<b>" not in page
     assert "位置なし 1" in page and "取り込み済み" in page
@@ -163,6 +167,8 @@ def test_import_page_words_reason_codes_per_language_and_keeps_old_free_text(cli
     s.add(RejectedRow(import_run_id=run_id, line=9, reason="昔の理由 (an old reason)", raw="x"))
     s.commit()
     client = make_app(empty_db_url).test_client()
+    add_user(empty_db_url, "viewer@example.jp", "viewer")
+    assert login(client, "viewer@example.jp").status_code == 200
     ja = client.get(f"/imports/{run_id}?lang=ja").get_data(as_text=True)
     assert "緯度・経度が (0, 0) です<" in ja and "昔の理由 (an old reason)" in ja
     en = client.get(f"/imports/{run_id}?lang=en").get_data(as_text=True)

@@ -81,7 +81,8 @@ def test_then_and_now_new_closed_unchanged_and_class_change(demo_db_url, session
     gone = s.scalars(select(Place).where(Place.layer == "salons").order_by(Place.id)).first()
     gone.valid_to = dt.date(2026, 3, 31)
     paused = s.scalars(select(Place).where(Place.layer == "salons").order_by(Place.id.desc())).first()
-    paused.status = "closed"    # closed for good: not active then nor now
+    paused.status = "closed"    # closed for good before 'then': not active then nor now
+    paused.valid_to = dt.date(2025, 12, 31)
     hidden = _add_place(s, "engawa", area, "非公開の縁側（架空）", precision="hidden", valid_from=dt.date(2026, 5, 1))
     s.commit()
 

@@ -118,3 +118,64 @@ def test_demo_engawa_are_blurred(demo_db_url, session_for):
             assert public is None
         else:
             assert not to_shape(point).equals(to_shape(public))
+
+
+def test_signed_in_pages_show_the_exact_point_only_to_that_municipalitys_coordinators(demo_db_url, session_for, request):
+    """The coordinator pages and the write API (#11) go through the same rule: the exact point and
+    address of a private place reach a coordinator of its municipality (and admins) only."""
+    from accounts_helpers import Accounts, release
+
+    request.addfinalizer(lambda: release(demo_db_url))
+    s = session_for(demo_db_url)
+    approx = _add(s, "approximate", "おおよその縁側")
+    hidden = _add(s, "hidden", "非公開の縁側")
+    for p in (approx, hidden):
+        p.municipality_code = "29209"
+        p.confirmed_at = None
+        p.updated_at = p.updated_at.replace(year=2020)
+    s.commit()
+    accounts = Accounts(demo_db_url)
+    # a resident report about the place, so that the moderation pages have something to show
+    anon = accounts.client(None)
+    assert anon.post("/api/submissions", json={"kind": "correction", "place_id": approx.id,
+                                               "message": "時間が変わりました"}).status_code == 202
+
+    def outputs(c) -> dict[str, str]:
+        out = {}
+        for path in (f"/manage/places/{approx.id}", f"/manage/places/{hidden.id}", "/manage/places",
+                     "/manage/places?q=縁側", "/manage", "/manage?months=1", "/manage/reports", "/manage/reports/1",
+                     f"/api/places/{approx.id}", f"/api/places/{hidden.id}", f"/api/places/{approx.id}/history",
+                     f"/api/places/{hidden.id}/history", f"/place/{approx.id}", f"/report?place={approx.id}",
+                     f"/report?place={hidden.id}", "/report", "/api/session", "/login", "/imports"):
+            r = c.get(path)
+            out[path] = f"{r.status_code} {r.get_data(as_text=True)} {dict(r.headers)}"
+        return out
+
+    for who in (None, "viewer", "bunkyo"):
+        c = accounts.client(who)
+        for where, body in outputs(c).items():
+            for secret in SECRET_FRAGMENTS:
+                assert secret not in body, f"{secret} leaked to {who or 'the public'} in {where}"
+    # the write API's answers to someone outside the municipality carry nothing either
+    other = accounts.client("bunkyo")
+    etag = other.get(f"/api/places/{approx.id}").headers["ETag"]
+    r = other.patch(f"/api/places/{approx.id}", json={"name": "x"}, headers={"If-Match": etag, "X-CSRF-Token": other.csrf})
+    assert r.status_code == 403 and not any(x in r.get_data(as_text=True) for x in SECRET_FRAGMENTS)
+    # ... while the coordinator of 生駒市 does see the exact point (so the check above is meaningful)
+    coord = accounts.client("ikoma")
+    mine = outputs(coord)
+    assert "34.6987654" in mine[f"/api/places/{approx.id}"] and "元町1-2-3 山田方" in mine[f"/manage/places/{hidden.id}"]
+    assert "34.6987654" in mine[f"/api/places/{hidden.id}/history"]
+    # a 412 answer goes only to someone allowed to edit, with the exact point for them
+    r = coord.patch(f"/api/places/{approx.id}", json={"name": "x"}, headers={"If-Match": '"0.0"', "X-CSRF-Token": coord.csrf})
+    assert r.status_code == 412 and r.get_json()["current"]["lat"] == 34.6987654
+    # the coordinator moves the private place: the public still sees only the blurred cell
+    etag = coord.get(f"/api/places/{approx.id}").headers["ETag"]
+    r = coord.patch(f"/api/places/{approx.id}", json={"lat": 34.6991234, "lon": 135.7071234},
+                    headers={"If-Match": etag, "X-CSRF-Token": coord.csrf})
+    assert r.status_code == 200
+    for who in (None, "viewer"):
+        c = accounts.client(who)
+        for where, body in outputs(c).items():
+            for secret in ("34.699123", "135.707123", *SECRET_FRAGMENTS):
+                assert secret not in body, f"{secret} leaked to {who or 'the public'} in {where} after a move"

@@ -68,6 +68,15 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(ogc.bp, url_prefix="/ogc")
     app.register_blueprint(hsds.bp, url_prefix="/hsds")
     app.register_blueprint(ical.bp)
+
+    # accounts, editing, resident reports, users (issue #11)
+    from web import admin, auth, edit, imports_upload, moderation
+    auth.init_app(app)
+    app.register_blueprint(imports_upload.bp)
+    app.register_blueprint(edit.bp)
+    app.register_blueprint(moderation.bp)
+    app.register_blueprint(admin.bp)
+    edit.wrap_public_place_view(app)
     return app
 
 

@@ -52,6 +52,13 @@ def place_layer_ids(wanted: list[str] | None = None) -> list[str]:
 # --------------------------------------------------------------------------- places
 def active_places(session: Session, on_date: dt.date, layer_ids: list[str] | None = None,
                   municipality_code: str | None = None) -> list[Place]:
+    """Places active on a day. A past day is read from the history (geo/editing/asof.py): places as
+    they were then, not as they are now."""
+    from geo.editing.asof import places_as_of
+
+    past = places_as_of(session, on_date, layer_ids, municipality_code)
+    if past is not None:
+        return past
     q = select(Place).where(queries.active_on(on_date))
     if layer_ids:
         q = q.where(Place.layer.in_(layer_ids))
@@ -71,8 +78,18 @@ def place_matches_filter(place: Place, weekday: int | None = None, band: str | N
     return any((weekday is None or wd == weekday) and (band is None or b == band) for wd, b in slots)
 
 
-def area_of_places(session: Session, kind: str, place_ids: list[int]) -> dict[int, int]:
-    """place id -> id of the area of `kind` containing its (true) point. Internal only."""
+def area_of_places(session: Session, kind: str, place_ids: list) -> dict[int, int]:
+    """place id -> id of the area of `kind` containing its (true) point. Internal only.
+    Items may be ids or Place objects; a place rebuilt as of a past date is located by its point then."""
+    from geo.editing.asof import areas_of_points
+
+    historical = [p for p in place_ids if isinstance(p, Place) and getattr(p, "_as_of", None)]
+    place_ids = [p.id if isinstance(p, Place) else p for p in place_ids
+                 if not (isinstance(p, Place) and getattr(p, "_as_of", None))]
+    if historical:
+        out = areas_of_points(session, kind, historical)
+        out.update(area_of_places(session, kind, place_ids))
+        return out
     if not place_ids:
         return {}
     rows = session.execute(
@@ -177,7 +194,7 @@ def area_summaries(session: Session, kind: str, on_date: dt.date, layer_ids: lis
     """Per area of `kind`: place counts per layer (for labels and the map legend)."""
     if places is None:
         places = active_places(session, on_date, layer_ids)
-    where = area_of_places(session, kind, [p.id for p in places])
+    where = area_of_places(session, kind, places)
     names = dict(session.execute(select(Area.id, Area.name).where(Area.kind == kind)).all())
     out = {aid: {"id": aid, "name": name, "counts": {lid: 0 for lid in layer_ids}, "total": 0}
            for aid, name in names.items()}
@@ -217,7 +234,7 @@ def area_profile(session: Session, area: Area, on_date: dt.date, layer_ids: list
     """Everything the projector shows about one focused area."""
     places = [p for p in active_places(session, on_date, layer_ids)
               if place_filter is None or place_filter(p)]
-    where = area_of_places(session, area.kind, [p.id for p in places])
+    where = area_of_places(session, area.kind, places)
     inside = [p for p in places if where.get(p.id) == area.id]
     pop = population_of(session, area)
     layer_rows = []
@@ -294,23 +311,25 @@ def compare(session: Session, then: dt.date, now: dt.date, kind: str, layer_ids:
     per area the count then and now, and each layer's coverage class then and now."""
     before = {p.id: p for p in active_places(session, then, layer_ids)}
     after = {p.id: p for p in active_places(session, now, layer_ids)}
-    where = area_of_places(session, kind, list(set(before) | set(after)))
+    # a place may have moved between the two dates: each side is located where it was
+    where_then = area_of_places(session, kind, list(before.values()))
+    where_now = area_of_places(session, kind, list(after.values()))
     names = dict(session.execute(select(Area.id, Area.name).where(Area.kind == kind)).all())
 
-    def out(p: Place) -> dict:
+    def out(p: Place, where: dict[int, int]) -> dict:
         aid = where.get(p.id)
         return public_place(p, lang, area_id=aid, area_name=names.get(aid))
 
-    new = [out(after[i]) for i in sorted(set(after) - set(before))]
-    closed = [out(before[i]) for i in sorted(set(before) - set(after))]
-    same = [out(after[i]) for i in sorted(set(after) & set(before))]
+    new = [out(after[i], where_now) for i in sorted(set(after) - set(before))]
+    closed = [out(before[i], where_then) for i in sorted(set(before) - set(after))]
+    same = [out(after[i], where_now) for i in sorted(set(after) & set(before))]
     counts = {aid: {"then": 0, "now": 0} for aid in names}
     for i in before:
-        if where.get(i) in counts:
-            counts[where[i]]["then"] += 1
+        if where_then.get(i) in counts:
+            counts[where_then[i]]["then"] += 1
     for i in after:
-        if where.get(i) in counts:
-            counts[where[i]]["now"] += 1
+        if where_now.get(i) in counts:
+            counts[where_now[i]]["now"] += 1
     changes = []
     c_then = coverage_classes(session, kind, layer_ids, then)
     c_now = coverage_classes(session, kind, layer_ids, now)

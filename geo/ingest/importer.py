@@ -30,7 +30,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Integer, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from geo import clock
@@ -558,6 +559,13 @@ def _write_places(session: Session, dataset_id: int, plan: Plan, today: dt.date,
     if closing:
         session.execute(update(t).where(t.c.id.in_([c.target_id for c in closing]))
                         .values(status="closed", valid_to=today, updated_at=func.now()))
+    # 最終確認日: every place present in this file, changed or not, and every new one
+    # (updated_at kept as it is: nothing about the place changed)
+    present = [c.target_id for c in plan.rows if c.fate in ("update", "unchanged") and c.target_id]
+    session.execute(update(t).where(t.c.dataset_id == dataset_id,
+                                    t.c.id.in_(select(func.unnest(bindparam("present", present, type_=ARRAY(Integer)))))
+                                    | t.c.confirmed_at.is_(None))
+                    .values(confirmed_at=func.now(), updated_at=t.c.updated_at))
     session.flush()
     if on_change:
         for ch in inserts + updates + closing:

@@ -199,7 +199,7 @@ def _rejection_dict(r: Rejection) -> dict:
 
 
 def _record_run(session: Session, report: ImportReport, dataset_id: int | None) -> ImportRun:
-    run = ImportRun(dataset_id=dataset_id, file_name=report.file_name, file_hash=report.file_hash,
+    run = ImportRun(id=getattr(report, "_reserved_id", None), dataset_id=dataset_id, file_name=report.file_name, file_hash=report.file_hash,
                     format=report.format or None, encoding=report.encoding or None, status=report.status,
                     dry_run=report.dry_run, read=report.read, new=report.new, updated=report.updated,
                     unchanged=report.unchanged, rejected=report.rejected, message=report.message,
@@ -239,6 +239,11 @@ def recorded_run(session: Session, report: ImportReport, *, commit: bool = True)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # hundreds of thousands of small dicts: the cyclic GC would rescan them again and again
     try:
+        if not report.dry_run:
+            # the history (written by the database for every change to a place) names this run:
+            # its id is reserved now, so each change is written with it at once
+            from geo.editing.history import reserve_run
+            report._reserved_id = reserve_run(session)
         yield report
         _record_run(session, report, report.dataset_id)
         if commit:

@@ -24,6 +24,7 @@ PUBLIC_FIELDS = (
     "schedule_text", "schedule", "fees", "free_of_charge", "capacity", "reservation",
     "reservation_required", "drop_in", "has_consultation", "barrier_free", "phone", "email",
     "url", "status", "valid_from", "valid_to", "fictional", "precision", "municipality_code",
+    "confirmed_at",
 )
 
 
@@ -67,3 +68,57 @@ def public_feature(place, lang: str = "ja", **extra: Any) -> dict[str, Any]:
     if props["lat"] is not None:
         geometry = {"type": "Point", "coordinates": [props["lon"], props["lat"]]}
     return {"type": "Feature", "id": place.id, "geometry": geometry, "properties": props}
+
+
+# --------------------------------------------------------------------------- coordinators
+# The same rule for the signed-in pages (geo/accounts/scope.py): the exact point and address of
+# a private place go only to a coordinator of its municipality (or an admin). Everyone else —
+# viewers, coordinators of other municipalities, the public — gets the public location above.
+EDITOR_FIELDS = (
+    "id", "layer", "name", "name_kana", "precision", "schedule_text", "target_groups", "fees",
+    "free_of_charge", "capacity", "reservation", "reservation_required", "drop_in", "has_consultation",
+    "barrier_free", "phone", "email", "url", "operator", "operator_type", "status", "valid_from",
+    "valid_to", "municipality_code", "geocode_level", "geocode_matched", "needs_review", "fictional",
+    "version",
+)
+# history fields that carry the location: masked for whoever may not see the exact place
+_LOCATION_FIELDS = ("point", "address", "address_key", "geocode_matched", "geocode_level")
+
+
+def sees_exact(scope, place) -> bool:
+    return bool(scope is not None and scope.sees_exact(place.municipality_code))
+
+
+def editor_place(place, scope) -> dict[str, Any]:
+    """A place for the coordinator pages and the write API, as far as `scope` may see it."""
+    exact = sees_exact(scope, place)
+    out: dict[str, Any] = {}
+    for name in EDITOR_FIELDS:
+        value = getattr(place, name)
+        if hasattr(value, "isoformat"):
+            value = value.isoformat()
+        out[name] = value
+    if exact:
+        out["address"] = place.address
+        if place.point is not None:
+            pt = to_shape(place.point)
+            out["lat"], out["lon"] = round(pt.y, 7), round(pt.x, 7)
+        else:
+            out["lat"] = out["lon"] = None
+    else:
+        out["address"] = public_address(place)
+        loc = public_location(place)
+        out["lat"], out["lon"] = (loc if loc else (None, None))
+        if place.precision != "exact":
+            out["geocode_matched"] = public_address(place)
+    out["exact_location"] = exact
+    out["confirmed_at"] = place.confirmed_at.isoformat() if place.confirmed_at else None
+    return out
+
+
+def editor_changes(changes: dict, place, scope) -> dict:
+    """A history entry's {field: [old, new]} with location values masked unless `scope` sees the
+    exact place."""
+    if sees_exact(scope, place):
+        return changes
+    return {k: (["•••", "•••"] if k in _LOCATION_FIELDS else v) for k, v in changes.items()}

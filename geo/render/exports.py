@@ -117,7 +117,7 @@ def gather(session: Session, view: ExportView) -> ViewData:
             places = [p for p in places if p["id"] in keep]
     else:
         active = [p for p in meeting.active_places(session, view.on_date, layer_ids) if pf is None or pf(p)]
-        where = meeting.area_of_places(session, view.kind, [p.id for p in active])
+        where = meeting.area_of_places(session, view.kind, active)
         places = [public_place(p, lang=view.lang, area_id=where.get(p.id), area_name=names.get(where.get(p.id)), change=None)
                   for p in active]
     order = {lid: i for i, lid in enumerate(layer_ids)}

@@ -13,7 +13,7 @@ import datetime as dt
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
-    Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, func,
+    BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -131,6 +131,10 @@ class Place(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                     onupdate=func.now())
+    # 最終確認日: set by an edit, a 「変更なしを確認」 click or an unchanged re-import (geo/editing).
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Bumped by the database (trigger place_version) on every change to a tracked column: the ETag.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     dataset: Mapped[Dataset | None] = relationship()
 
 
@@ -186,3 +190,75 @@ class GazetteerEntry(Base):
     lon: Mapped[float] = mapped_column(Float)
     source: Mapped[str | None] = mapped_column(Text)
     dataset_id: Mapped[int | None] = mapped_column(ForeignKey("dataset.id", ondelete="CASCADE"), index=True)
+
+
+# --------------------------------------------------------------------------- accounts and history
+# (migration 0003; logic in geo/accounts and geo/editing)
+ROLES = ("admin", "coordinator", "viewer")
+SUBMISSION_KINDS = ("new", "correction", "closed")
+SUBMISSION_STATES = ("open", "approved", "rejected")
+
+
+class User(Base):
+    """A login: an email and a display name, no other personal data."""
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(Text, unique=True)           # stored lower-case
+    display_name: Mapped[str] = mapped_column(Text)
+    password_hash: Mapped[str] = mapped_column(Text)                # argon2id (argon2-cffi)
+    role: Mapped[str] = mapped_column(String(12))
+    municipalities: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    # bumped when the password changes or the account is disabled: every older session ends
+    auth_epoch: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginAttempt(Base):
+    """Failed logins, for the 5-in-15-minutes throttle. The client address is kept only as a keyed
+    hash and rows older than a day are deleted."""
+    __tablename__ = "login_attempt"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(Text, index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+
+
+class Submission(Base):
+    """A resident's report: a new place, a correction or a closure. Nothing is public until a
+    coordinator approves it. `contact` is optional and erased when the report is closed."""
+    __tablename__ = "submission"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id", ondelete="SET NULL"), index=True)
+    municipality_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    payload: Mapped[dict] = mapped_column(JSONB)
+    message: Mapped[str | None] = mapped_column(Text)
+    contact: Mapped[str | None] = mapped_column(Text)
+    client: Mapped[str | None] = mapped_column(String(64), index=True)   # keyed hash, for the rate limit
+    status: Mapped[str] = mapped_column(String(10), default="open", server_default="open")
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    result_place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id", ondelete="SET NULL"))
+
+
+class PlaceChange(Base):
+    """One change to a place: when, who (a user, an import run, an approved report) and each field's
+    old and new value ({field: [old, new]}). Written by the database trigger place_history for every
+    writer, so nothing escapes it; the actor comes from transaction settings (geo/editing/history.py)."""
+    __tablename__ = "place_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("place.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    action: Mapped[str] = mapped_column(String(12))   # created / updated / closed / reopened / reverted / confirmed
+    changes: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"), index=True)
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id", ondelete="SET NULL"), index=True)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id", ondelete="SET NULL"))
+    reverts_id: Mapped[int | None] = mapped_column(ForeignKey("place_change.id", ondelete="SET NULL"))
+    via: Mapped[str | None] = mapped_column(String(12))   # form / api / import / report / migration / sql
+    txid: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    user: Mapped[User | None] = relationship()
