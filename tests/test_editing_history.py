@@ -69,6 +69,9 @@ def test_every_writer_is_recorded(accounts, session_for):
     page = c.get(f"/manage/places/{place.id}")
     body = page.get_data(as_text=True)
     assert page.status_code == 200 and "変更の履歴" in body and "300円" in body
+    # codes in the history are shown by their labels ("salons" → サロン・通いの場, "active" → 活動中)
+    assert "<b>種類</b>: — → サロン・通いの場<" in body and "<b>状況</b>: — → 活動中<" in body, body
+    assert "→ salons<" not in body and "→ active<" not in body
     s.expire_all()
     r = c.post(f"/manage/places/{place.id}", data={"csrf_token": c.csrf, "version": str(s.get(Place, place.id).version),
                                                     "name": place.name, "layer": place.layer, "fees": "無料",

@@ -20,7 +20,7 @@ from geo.places.schedule import format_next_en, format_next_ja, parse_schedule
 from geo.storage.models import OPERATOR_TYPES, PRECISIONS, STATUSES, TARGET_GROUPS, Place
 from web import db_session
 from web.auth import current_scope, refuse, require, tv
-from web.i18n import current_lang
+from web.i18n import current_lang, label
 
 bp = Blueprint("edit", __name__)
 
@@ -429,16 +429,24 @@ def confirmed_month(iso: str | None) -> str:
     return tv("confirmed_on", date=f"{d.year}年{d.month}月")
 
 
+# fields whose history values are codes: shown by their label, in the page's language
+_CODED_FIELDS = {"layer": "layer", "status": "status", "precision": "precision",
+                 "operator_type": "operator_type", "target_groups": "target_group"}
+
+
 @bp.app_template_filter("hval")
-def history_value(value) -> str:
-    """A value in the history, as text (escaped by Jinja like everything else)."""
+def history_value(value, field: str | None = None) -> str:
+    """A value in the history, as text (escaped by Jinja like everything else); codes by their label."""
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
         return tv("ui_yes") if value else tv("ui_no")
+    vocab_name = _CODED_FIELDS.get(field or "")
     if isinstance(value, list):
-        return "・".join(str(v) for v in value)
-    return str(value)
+        if field == "point" and len(value) == 2:
+            return f"{value[0]}, {value[1]}"
+        return "・".join(label(vocab_name, v) if vocab_name else str(v) for v in value)
+    return label(vocab_name, value) if vocab_name else str(value)
 
 
 @bp.app_context_processor
