@@ -408,12 +408,9 @@ def tokyo_time(iso: str | None) -> str:
     """An ISO timestamp as people read it, in Japan time whatever the server's zone."""
     import datetime as dt
 
-    if not iso:
-        return ""
-    ts = dt.datetime.fromisoformat(iso).astimezone(freshness.TOKYO)
-    if current_lang() == "en":
-        return ts.strftime("%Y-%m-%d %H:%M")
-    return f"{ts.year}年{ts.month}月{ts.day}日 {ts.strftime('%H:%M')}"
+    from web.coordinator import when
+
+    return when(dt.datetime.fromisoformat(iso)) if iso else ""
 
 
 @bp.app_template_filter("confirmed_month")
