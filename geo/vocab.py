@@ -1033,6 +1033,8 @@ MESSAGES.update(_RESIDENT_DATES)
 
 # The printed list (/list): a 社協 handout for one area.
 _HANDOUT: Table = {
+    "list_area_unknown": ("その区域は見つかりませんでした。下の一覧から区域を選んでください。",
+                          "That area was not found. Choose an area from the list below."),
     "list_help_heading": ("相談先", "Where to ask for help"),
     "list_help_intro": ("困りごとの相談は、まずここへ電話してください。", "For any worry, call here first."),
     "list_map_heading": ("地図", "Map"),
