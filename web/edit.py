@@ -14,7 +14,7 @@ from geo.accounts.scope import code5
 from geo.editing import freshness, history, service, submissions
 from geo.editing.fields import PLACE_FIELDS
 from geo.editing.history import Actor
-from geo.places import search
+from geo.places import search, served
 from geo.places.privacy import editor_changes, editor_place
 from geo.places.schedule import format_next_en, format_next_ja, parse_schedule
 from geo.storage.models import OPERATOR_TYPES, PRECISIONS, STATUSES, TARGET_GROUPS, Place
@@ -448,4 +448,4 @@ def history_value(value, field: str | None = None) -> str:
 
 @bp.app_context_processor
 def _inject():
-    return {"field_label": field_label, "code5": code5}
+    return {"field_label": field_label, "code5": code5, "municipality_name": served.display_name}
