@@ -109,3 +109,8 @@ def test_form_errors_beside_each_field(accounts):
     r = c.post("/manage/places/new?lang=en", data={"csrf_token": c.csrf, "municipality_code": "29209", "layer": "salons",
                                                    "name": "", "address": "奈良県生駒市元町一丁目"})
     assert 'id="err-name">Required' in r.get_data(as_text=True)
+    # the English form is English: target groups and the municipality by their names
+    en = c.get("/manage/places/new?lang=en").get_data(as_text=True)
+    assert "> Children</label>" in en and "> Older people</label>" in en and "> こども</label>" not in en
+    assert ">奈良県生駒市 (29209)</option>" in en
+    assert ">奈良県生駒市（29209）</option>" in c.get("/manage/places/new?lang=ja").get_data(as_text=True)

@@ -448,4 +448,13 @@ def history_value(value, field: str | None = None) -> str:
 
 @bp.app_context_processor
 def _inject():
-    return {"field_label": field_label, "code5": code5, "municipality_name": served.display_name}
+    return {"field_label": field_label, "code5": code5, "municipality_name": served.display_name,
+            "municipality_option": municipality_option}
+
+
+def municipality_option(code: str) -> str:
+    """A municipality in a choice list: 奈良県生駒市（29209）."""
+    name = served.display_name(code)
+    if name == code:
+        return code
+    return f"{name} ({code})" if current_lang() == "en" else f"{name}（{code}）"
