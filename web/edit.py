@@ -14,11 +14,11 @@ from geo.accounts.scope import code5
 from geo.editing import freshness, history, service, submissions
 from geo.editing.fields import PLACE_FIELDS
 from geo.editing.history import Actor
-from geo.places import search, served
+from geo.places import queries, search, served
 from geo.places.privacy import editor_changes, editor_place
 from geo.places.schedule import format_next_en, format_next_ja, parse_schedule
 from geo.storage.models import OPERATOR_TYPES, PRECISIONS, STATUSES, TARGET_GROUPS, Place
-from web import db_session
+from web import db_session, maps
 from web.auth import current_scope, refuse, require, tv
 from web.i18n import current_lang, label
 
@@ -217,20 +217,12 @@ def _form_context(place=None, values=None, errors=None, conflict=None, mode="edi
         "place_layers": [(l.id, l.name(lang)) for l in layers.place_layers()],
         "precisions": [(p, vocab.label("precision", p, lang)) for p in PRECISIONS],
         "statuses": [(s, vocab.label("status", s, lang)) for s in STATUSES],
-        "operator_types": [(o, o) for o in OPERATOR_TYPES], "target_groups": TARGET_GROUPS, "bool_selects": BOOL_SELECTS,
+        "operator_types": [(o, vocab.label("operator_type", o, lang)) for o in OPERATOR_TYPES], "target_groups": TARGET_GROUPS, "bool_selects": BOOL_SELECTS,
         "municipalities": _municipality_choices(scope),
         "can_edit": place is None or scope.can_edit(place.municipality_code),
-        "tile_url": current_app.config.get("TILE_URL"),
-        "map_center": map_center(),
+        "pick_config": maps.pick_config(db_session(), lang),
+        "attributions": queries.attributions(db_session()),   # the districts on the picking map
     }
-
-
-def map_center() -> str:
-    """'lat,lon' of the middle of the loaded school districts, where a point-picking map opens."""
-    from geo.analysis.meeting import area_bounds
-
-    b = area_bounds(db_session())
-    return f"{(b[0][0] + b[1][0]) / 2:.5f},{(b[0][1] + b[1][1]) / 2:.5f}" if b else ""
 
 
 def _form_data(form, creating: bool) -> dict:
