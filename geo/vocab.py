@@ -121,6 +121,7 @@ VOCABULARIES: dict[str, Table] = {
         "lon": ("経度", "Longitude"),
         "fictional": ("架空のサンプル", "Fictional sample"),
         "change": ("状態", "Status"),
+        "number": ("地図の番号", "Number on the map"),
     },
     # the coverage table export (web/coverage.py), in this order
     "coverage_csv_column": {
@@ -473,6 +474,11 @@ _EXPORT: Table = {
     'export.people': ('人', ''),
     'export.kasho': ('か所', ''),
     'export.then_now': ('比較', 'Comparison'),
+    'export.coverage_of': ('塗り分け：{layer}の充足度', 'Shading: coverage by {layer}'),
+    'export.place_list': ('場所の一覧（番号は地図の番号）', 'Places (numbers as on the map)'),
+    'export.list_more': ('ほか{n}か所（CSVの一覧をご覧ください）', '{n} more (see the CSV list)'),
+    'export.moved': ('線の先の点 = 実際の位置（番号が重ならないよう離して表示）', 'Dot at a line end = actual location (numbers moved apart so none hides another)'),
+    'export.names_left_out': ('場所が足りず名前を省いた区域：{names}', 'Areas whose name did not fit: {names}'),
 }
 
 _EXTRA_PAGE: Table = {
