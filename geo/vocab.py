@@ -482,6 +482,7 @@ _EXPORT: Table = {
     'export.place_list': ('場所の一覧（番号は地図の番号）', 'Places (numbers as on the map)'),
     'export.list_more': ('ほか{n}か所（CSVの一覧をご覧ください）', '{n} more (see the CSV list)'),
     'export.moved': ('線の先の点 = 実際の位置（番号が重ならないよう離して表示）', 'Dot at a line end = actual location (numbers moved apart so none hides another)'),
+    'export.names_left_out_n': ('場所が足りず{n}区域の名前を省きました（拡大した地図や区域の一覧をご覧ください）', 'The names of {n} areas did not fit (see a closer map or the list of areas)'),
     'export.names_left_out': ('場所が足りず名前を省いた区域：{names}', 'Areas whose name did not fit: {names}'),
 }
 

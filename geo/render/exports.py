@@ -223,6 +223,17 @@ def _text_width(s: str, size: float) -> float:
     return sum(size if unicodedata.east_asian_width(ch) in "WF" else 0.56 * size for ch in s)
 
 
+def _wrap_width(s: str, width: float, size: float) -> str:
+    """Lines of at most `width` points at `size` (by the estimate of _text_width)."""
+    lines, line = [], ""
+    for ch in s:
+        if _text_width(line + ch, size) > width and line:
+            lines.append(line)
+            line = ""
+        line += ch
+    return "\n".join(lines + [line])
+
+
 def _fit_text(s: str, width: float, size: float) -> str:
     if _text_width(s, size) <= width:
         return s
@@ -463,11 +474,9 @@ def render_figure(data: ViewData, paper: str = "A4"):
                 place([lab], frame=inner, placed=marker_boxes + name_boxes, clear_leaders=True)
                 if lab.at is None:
                     place([lab], frame=inner, placed=marker_boxes + name_boxes)
-            if lab.at is None:      # over markers rather than over another name (the markers stay listed)
-                lab = Label(key=r.name, anchor=anchor, size=(w, h), candidates=inside + around, leader_beyond=float("inf"))
-                place([lab], frame=inner, placed=list(obstacles) + name_boxes)
-            if lab.at is None:
-                layout.skipped.append(r.name)
+            if lab.at is None:      # no room: left out (and named in the notes), never over a name or a marker
+                if strong and r.name not in layout.skipped:
+                    layout.skipped.append(r.name)
                 continue
             name_boxes.append(lab.box)
             layout.area_labels[r.name] = lab.box
@@ -516,7 +525,8 @@ def render_figure(data: ViewData, paper: str = "A4"):
     if hidden:
         notes.append(f"{text('export.hidden', lang)}: {hidden}{text('export.kasho', lang)}")
     if layout.skipped:
-        notes.append(text("export.names_left_out", lang, names=text("list_sep", lang).join(layout.skipped)))
+        notes.append(text("export.names_left_out", lang, names=text("list_sep", lang).join(layout.skipped))
+                     if len(layout.skipped) <= 6 else text("export.names_left_out_n", lang, n=len(layout.skipped)))
     lines = []
     if data.profile is not None:
         pr = data.profile
@@ -535,7 +545,7 @@ def render_figure(data: ViewData, paper: str = "A4"):
         lines.append(f"{text('export.no_place_open', lang)}:")
         lines.extend("  " + m for m in (missing or ["―"]))
     col1_w = max(lb.x1 - lb.x0, mm(70) * scale)
-    notes_text = "\n".join(_wrap(n, int(col1_w / fs(8.5)) + 1) for n in notes) + ("\n\n" + "\n".join(lines) if lines else "")
+    notes_text = "\n".join(_wrap_width(n, col1_w, fs(8.5)) for n in notes) + ("\n\n" + "\n".join(lines) if lines else "")
     t_notes = fig.text(side_x0 / W, (lb.y0 - mm(3)) / H, notes_text, fontsize=fs(8.5), va="top", ha="left",
                        linespacing=1.35)
     tn = extent(t_notes)

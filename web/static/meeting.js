@@ -541,4 +541,5 @@
   updateExportLinks();
   load();
   window.meetingState = state;
+  window.meetingMap = nowMap;
 })();
