@@ -168,12 +168,13 @@ def coverage_page(muni: str | None = None):
                      "name": f["properties"]["name"], "layer": opt["layer"],
                      "precision": f["properties"].get("precision", "exact")}
                     for f in (public_feature(p) for p in places)]
-    chosen_points = [{"lat": c.lat, "lon": c.lon, "name": f"{c.order}. {c.label}"}
+    chosen_points = [{"lat": c.lat, "lon": c.lon, "name": f"{c.order}. {c.label}", "order": c.order}
                      for c in (suggestion.chosen if suggestion else []) if c.lat is not None]
     map_data = maps.map_config(
         lang, bounds=_bounds(features), areas={"type": "FeatureCollection", "features": features},
         places=place_points, chosen=chosen_points, layer=opt["layer"], walking_radius_m=layer.walking_radius_m,
-        labels=vocab.labels("coverage_class", lang), symbols=vocab.COVERAGE_SYMBOLS)
+        labels=vocab.labels("coverage_class", lang), symbols=vocab.COVERAGE_SYMBOLS,
+        texts={k: vocab.text("coverage." + k, lang) for k in ("point_hint_inside", "point_hint_outside", "point_n")})
     counts = cov.summary(results)
     cols, matrix = cov.target_group_matrix(sorted(results, key=cov.rank_key))
     export_args = {k: v for k, v in request.args.items()
