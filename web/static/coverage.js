@@ -64,7 +64,7 @@
     var p = f.properties;
     if (p.label_lat === null || p.label_lat === undefined) return;
     labels.add({latlng: [p.label_lat, p.label_lon], node: labelNode(p), short: p.rank ? String(p.rank) : null,
-                priority: (order[p.klass] || 0) * 1000 - (p.rank || 0), title: p.name, data: p,
+                priority: (order[p.klass] || 0) * 1000 - (p.rank || 0), title: p.name, data: p, strict: true,
                 className: "cov-area-label cov-area-label-" + p.klass});
   });
   var numbers = document.getElementById("cov-numbers");

@@ -164,7 +164,7 @@
         var span = el("span", "area-label-name", p.name);
         span.style.borderColor = s.colour;
         manager.add({latlng: [p.label_lat, p.label_lon], node: span, group: labels, title: p.name,
-                     minZoom: s.label_zoom || 13, priority: s.weight || 1,
+                     minZoom: s.label_zoom || 13, priority: s.weight || 1, strict: true,
                      className: "area-label area-label-" + layerId});
       });
       group.labels = labels;
@@ -190,13 +190,14 @@
      label already placed and stays inside the map; boxes of `avoid` elements (the map's controls,
      place markers) are avoided when possible. A label with no room shows its short form instead —
      a small numbered marker (`short`, e.g. the rank in the table beside the map) — if that fits,
-     else it is hidden until a closer zoom gives it room.
+     else it is hidden until a closer zoom gives it room (numbers never cover place markers).
 
        var labels = view.labels();
        labels.add({latlng, node, short, priority, minZoom, group, title, className}) -> item
          node: the full label (a DOM node built with textContent); short: text of the numbered
          marker (none: hidden where there is no room); group: a layer group the label joins (laid
-         out only while that group is on the map; default the manager's own); item.state is
+         out only while that group is on the map; default the manager's own); strict: never over a
+         place marker either (else only where no free spot is left); item.state is
          "full" | "short" | "hidden" | "off" (off the map or below minZoom) after each layout
        labels.list(element, format)  // a side list of the labels shown by number (or hidden)
        labels.layout()               // at once (it also runs by itself)
@@ -219,17 +220,18 @@
       var x = p.x + dx - w / 2, y = p.y + dy - h / 2;
       return {x1: x - GAP, y1: y - GAP, x2: x + w + GAP, y2: y + h + GAP, dx: dx, dy: dy};
     }
-    function place(p, w, h, size, placed, soft) {
+    function place(p, w, h, size, placed, soft, strict) {
       // at the point, then beside it: above, below, right, left, the corners, a little further
       var v = h / 2 + 8, u = w / 2 + 10, offsets = [[0, 0], [0, -v], [0, v], [u, 0], [-u, 0],
-        [u * 0.7, -v], [-u * 0.7, -v], [u * 0.7, v], [-u * 0.7, v], [0, -2 * v], [0, 2 * v]];
+        [u * 0.7, -v], [-u * 0.7, -v], [u * 0.7, v], [-u * 0.7, v], [0, -2 * v], [0, 2 * v],
+        [u * 0.7, -2 * v], [-u * 0.7, -2 * v], [u * 0.7, 2 * v], [-u * 0.7, 2 * v]];
       var fallback = null;
       for (var i = 0; i < offsets.length; i++) {
         var b = boxAt(p, w, h, offsets[i][0], offsets[i][1]);
         if (b.x1 + GAP < EDGE || b.y1 + GAP < EDGE || b.x2 - GAP > size.x - EDGE || b.y2 - GAP > size.y - EDGE) continue;
         if (placed.some(function (o) { return intersects(b, o); })) continue;
         if (!soft.some(function (o) { return intersects(b, o); })) return b;
-        if (!fallback) fallback = b;
+        if (!fallback && !strict) fallback = b;
       }
       return fallback;
     }
@@ -278,12 +280,13 @@
       active.sort(function (a, b) { return (b.priority || 0) - (a.priority || 0) || a.index - b.index; });
       var placed = rects(manager.block), waiting = [];   // never under the map's controls
       active.forEach(function (item) {
-        var b = place(item.point, item.fullSize[0], item.fullSize[1], size, placed, soft);
+        var b = place(item.point, item.fullSize[0], item.fullSize[1], size, placed, soft, item.strict);
         if (b) { placed.push(b); show(item, "full", b); } else waiting.push(item);
       });
       // the numbered markers of the labels without room, after every full label that fits
       waiting.forEach(function (item) {
-        var b = item.numSize ? place(item.point, item.numSize[0], item.numSize[1], size, placed, soft) : null;
+        // a number is small: it never hides a place marker (nor hides under one)
+        var b = item.numSize ? place(item.point, item.numSize[0], item.numSize[1], size, placed, soft, true) : null;
         if (b) { placed.push(b); show(item, "short", b); } else show(item, "hidden");
       });
       var state = {full: [], short: [], hidden: []};
@@ -300,7 +303,7 @@
       var shown = state.short.concat(state.hidden.filter(function (i) { return i.short !== undefined && i.short !== null; }));
       shown.sort(function (a, b) { return (parseFloat(a.short) || 0) - (parseFloat(b.short) || 0) || a.index - b.index; });
       shown.forEach(function (item) {
-        var li = el("li", "map-label-item");
+        var li = el("li", "map-label-item map-label-item-" + item.state);
         li.appendChild(el("span", "map-label-item-num", item.short));
         li.appendChild(document.createTextNode(" "));
         li.appendChild(l.format ? l.format(item) : document.createTextNode(item.title || ""));
@@ -325,7 +328,7 @@
         }
         var item = {latlng: L.latLng(o.latlng), full: full, num: num, short: o.short, title: o.title,
                     priority: o.priority || 0, minZoom: o.minZoom, index: items.length, data: o.data, state: "off",
-                    group: o.group || own};
+                    group: o.group || own, strict: !!o.strict};
         item.marker = L.marker(item.latlng, {
           pane: "tsunagariLabels", interactive: false, keyboard: false,
           icon: L.divIcon({html: wrap, className: "map-label " + (o.className || ""), iconSize: [0, 0]})
