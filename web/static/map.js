@@ -425,13 +425,15 @@
      one is a neutral circle with the count (data-layers holds the count per layer). Every
      cluster is named for screen readers ("12 places: サロン 8, 子ども食堂 4") and opens by keyboard.
      A cluster whose markers are all dimmed (`marker.dim`, e.g. outside a focused area) is dimmed.
-     `options`: markerClusterGroup options (e.g. maxClusterRadius: merge only markers that touch)
-     and `size` (the cluster's size in px).
+     `options`: markerClusterGroup options (e.g. maxClusterRadius: merge only markers that touch),
+     `size` (the cluster's size in px) and `keyboard: false` (clusters are not keyboard buttons,
+     for a page whose markers are not either and that offers another way in, e.g. a list).
      Returns {layerId: {addLayers, removeLayer, clear, zoomToShowLayer, shown()}}. */
   MapView.prototype.placeClusters = function (options) {
     options = L.extend({}, options || {});
-    var self = this, groups = {}, size = options.size || 46;
+    var self = this, groups = {}, size = options.size || 46, keyboard = options.keyboard !== false;
     delete options.size;
+    delete options.keyboard;
     var cluster = L.markerClusterGroup(L.extend({
       maxClusterRadius: 45, showCoverageOnHover: false, spiderfyOnMaxZoom: true,
       iconCreateFunction: function (c) {
@@ -459,6 +461,14 @@
         return icon;
       }
     }, options));
+    if (!keyboard) {
+      this.map.on("layeradd", function (e) {
+        if (e.layer._group !== cluster || !e.layer.getAllChildMarkers) return;
+        e.layer.options.keyboard = false;           // also when its icon is made again (new count)
+        var icon = e.layer.getElement();
+        if (icon) { icon.removeAttribute("tabindex"); icon.removeAttribute("role"); }
+      });
+    }
     cluster.addTo(this.map);
     this.clusterGroup = cluster;
     (this.cfg.place_layers || []).forEach(function (s) {

@@ -75,7 +75,8 @@
     const m = view.map;
     m.tsunagari = view;
     // places that would touch at this zoom are one numbered cluster (a click zooms in to them)
-    m.places = view.placeClusters({ maxClusterRadius: MARK, size: Math.round(1.25 * MARK) });
+    m.places = view.placeClusters({ maxClusterRadius: MARK, size: Math.round(1.25 * MARK),
+      keyboard: false });   // like the markers: the area list is the way in by keyboard
     view.labels({ overMarkers: true });   // a name that must cover a marker is drawn over it
     const North = L.Control.extend({
       onAdd: function () {
