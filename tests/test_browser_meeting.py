@@ -19,6 +19,23 @@ def _ready(page):
     page.wait_for_function("document.body.dataset.loading === ''")
 
 
+# every place drawn on the map, alone or counted in a numbered cluster (markers that would touch
+# are one cluster): {"places": n, "clusters": n, "dim": places dimmed, "circles": salons shown}
+PLACES = """(sel) => {
+  const out = {places: 0, clusters: 0, dim: 0, salons: 0};
+  document.querySelectorAll(sel + ' .leaflet-marker-icon.place-icon').forEach(n => {
+    const box = n.querySelector('[data-layers]');
+    const counts = box ? JSON.parse(box.getAttribute('data-layers')) : null;
+    const k = counts ? Object.values(counts).reduce((a, b) => a + b, 0) : 1;
+    out.places += k;
+    if (counts) out.clusters += 1;
+    if (n.querySelector('.pm-dim')) out.dim += k;
+    out.salons += counts ? (counts.salons || 0) : (n.classList.contains('pm-salons') ? 1 : 0);
+  });
+  return out;
+}"""
+
+
 def _in_viewport(page, selector, width, height):
     box = page.locator(selector).bounding_box()
     assert box is not None, selector
@@ -42,7 +59,19 @@ def test_projector_view_fits_the_screen(browser, live_server, width, height):
     labels = page.locator("#map .area-label")
     assert labels.count() == 12 and any("生駒北小中学校" in x for x in labels.all_inner_texts())
     assert float(labels.first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 18
-    assert page.locator("#map .place-icon").count() == 70
+    places = page.evaluate(PLACES, "#map")
+    assert places["places"] == 70, places
+    # markers never sit on top of each other: those that would touch are one numbered cluster
+    overlaps = page.evaluate("""() => {
+      const r = [...document.querySelectorAll('#map .leaflet-marker-icon.place-icon')].map(n => n.getBoundingClientRect());
+      let bad = 0;
+      for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++) {
+        const a = r[i], b = r[j], w = Math.min(a.width, b.width) / 2;
+        if (Math.abs((a.left + a.right) - (b.left + b.right)) / 2 < w && Math.abs((a.top + a.bottom) - (b.top + b.bottom)) / 2 < w) bad++;
+      }
+      return bad;
+    }""")
+    assert overlaps == 0 and places["clusters"] > 0
     assert page.locator("#map .place-icon .pm-triangle, #map .place-icon .pm-diamond").count() > 0
     assert page.errors == [] and outside_requests(page) == []
     context.close()
@@ -66,7 +95,7 @@ def test_focus_profile_and_permalink_round_trip(browser, live_server):
     assert page.locator("#p-layers .klass").count() == 4
     assert page.locator("#p-missing li").count() >= 1
     assert page.locator("#map .area-label.is-dim").count() == 11
-    assert page.locator("#map .pm-dim").count() > 30
+    assert page.evaluate(PLACES, "#map")["dim"] > 30
 
     # settings: hide the salons, a Saturday filter, shade by 子ども食堂
     page.click("#m-toggle-controls")
@@ -79,8 +108,8 @@ def test_focus_profile_and_permalink_round_trip(browser, live_server):
     q = parse_qs(urlparse(page.url).query)
     assert q["area"] and q["layers"] == ["engawa,kodomo_shokudo,support_branches"] and q["wd"] == ["5"]
     assert q["cov"] == ["kodomo_shokudo"] and q["on"] == ["2026-11-23"] and "c" in q and "z" in q
-    assert page.locator("#map .place-icon [class*=pm-circle]").count() == 0      # salons are the circles
-    n_places = page.locator("#map .place-icon").count()
+    assert page.evaluate(PLACES, "#map")["salons"] == 0
+    n_places = page.evaluate(PLACES, "#map")
     pdf_href = page.locator("#x-pdf-a3").get_attribute("href")
     assert "paper=A3" in pdf_href and "wd=5" in pdf_href and "area=" in pdf_href
     url, state = page.url, page.evaluate("() => window.meetingState")
@@ -94,7 +123,7 @@ def test_focus_profile_and_permalink_round_trip(browser, live_server):
     assert page.locator("#p-name").inner_text() == "生駒北小中学校"
     assert not page.locator("input[name=layer][value=salons]").is_checked()
     assert page.locator("#c-wd").input_value() == "5" and page.locator("#c-cov").input_value() == "kodomo_shokudo"
-    assert page.locator("#map .place-icon").count() == n_places
+    assert page.evaluate(PLACES, "#map") == n_places
     q2 = parse_qs(urlparse(page.url).query)
     assert q2["c"] == q["c"] and q2["z"] == [zoom]
     assert "子ども食堂" in page.locator("#legend-classes").inner_text()
@@ -162,8 +191,8 @@ SIZES = [(1920, 1080), (1280, 720), (1280, 800)]
 
 
 def _visible_label_rects(page, map_id="#map"):
-    return page.evaluate("""sel => Array.from(document.querySelectorAll(sel + ' .area-label'))
-        .filter(e => !e.classList.contains('is-hidden'))
+    """The names map.js's label manager shows (the others wait for a closer zoom)."""
+    return page.evaluate("""sel => Array.from(document.querySelectorAll(sel + ' .map-label-shown .area-label'))
         .map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom, e.dataset.code]; })""",
                          map_id)
 
@@ -172,6 +201,18 @@ def _no_overlap(rects):
     for i, a in enumerate(rects):
         for b in rects[i + 1:]:
             assert not (a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5), (a, b)
+
+
+def _outside_own_area(page, map_id="#map"):
+    """Shown names whose centre is not inside their own area (none should be)."""
+    return page.evaluate("""sel => {
+      const m = document.querySelector(sel), box = m.getBoundingClientRect(), map = TsunagariMap.of(m).map;
+      return [...m.querySelectorAll('.map-label-shown .area-label')].filter(e => {
+        const r = e.getBoundingClientRect();
+        const ll = map.containerPointToLatLng([(r.left + r.right) / 2 - box.left, (r.top + r.bottom) / 2 - box.top]);
+        return window.meetingAreaAt(ll.lat, ll.lng) !== e.dataset.code;
+      }).map(e => e.dataset.code);
+    }""", map_id)
 
 
 @pytest.mark.parametrize("width,height", SIZES)
@@ -191,6 +232,7 @@ def test_area_list_exports_legend_and_labels(browser, live_server, width, height
     rects = _visible_label_rects(page)
     assert len(rects) >= 6          # the rest appear when zooming in
     _no_overlap(rects)
+    assert _outside_own_area(page) == []
 
     # keyboard: focus a button and press Enter
     page.locator("#area-list button", has_text="真弓小学校").focus()
@@ -213,6 +255,7 @@ def test_area_list_exports_legend_and_labels(browser, live_server, width, height
     page.locator("#map .leaflet-control-zoom-in").click()
     page.wait_for_timeout(500)
     _no_overlap(_visible_label_rects(page))
+    assert _outside_own_area(page) == []
     assert page.errors == [] and outside_requests(page) == []
     context.close()
 

@@ -182,6 +182,30 @@
     return groups;
   };
 
+  /* Whether an area (a GeoJSON feature or geometry: Polygon or MultiPolygon, holes included)
+     contains a point (a LatLng): ray casting over the rings. */
+  function ringContains(ring, x, y) {
+    var inside = false;
+    for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      var xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+      if ((yi > y) !== (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi) inside = !inside;
+    }
+    return inside;
+  }
+  function polygonContains(rings, x, y) {
+    if (!rings.length || !ringContains(rings[0], x, y)) return false;
+    for (var k = 1; k < rings.length; k++) if (ringContains(rings[k], x, y)) return false;
+    return true;
+  }
+  function areaContains(area, latlng) {
+    var g = area && area.type === "Feature" ? area.geometry : area;
+    if (!g) return false;
+    var x = latlng.lng, y = latlng.lat;
+    if (g.type === "Polygon") return polygonContains(g.coordinates, x, y);
+    if (g.type === "MultiPolygon") return g.coordinates.some(function (p) { return polygonContains(p, x, y); });
+    return false;
+  }
+
   // ------------------------------------------------------------------ labels that never pile up
   /* One label manager per map: every label added to it (area names, numbered areas, chosen
      sites...) is laid out together after each zoom, move or resize, so that no two shown labels
@@ -193,21 +217,27 @@
      else it is hidden until a closer zoom gives it room (numbers never cover place markers).
 
        var labels = view.labels();
-       labels.add({latlng, node, short, priority, minZoom, group, title, className}) -> item
-         node: the full label (a DOM node built with textContent); short: text of the numbered
-         marker (none: hidden where there is no room); group: a layer group the label joins (laid
-         out only while that group is on the map; default the manager's own); strict: never over a
-         place marker either (else only where no free spot is left); item.state is
+       labels.add({latlng, node, short, priority, minZoom, group, title, className, within}) -> item
+         node: the full label (a DOM node built with textContent, any look: classes, two lines);
+         short: text of the numbered marker (none: hidden where there is no room); group: a layer
+         group the label joins (laid out only while that group is on the map; default the
+         manager's own); strict: never over a place marker either (else only where no free spot
+         is left); within: a GeoJSON feature or geometry (an area) the label's centre must stay
+         inside, so that a name never reads as its neighbour's; item.state is
          "full" | "short" | "hidden" | "off" (off the map or below minZoom) after each layout
        labels.list(element, format)  // a side list of the labels shown by number (or hidden)
+     The first call may say {overMarkers: true}: where a name has to cover a place marker, the
+     name is drawn on top (a projector, where names matter most) rather than under it.
        labels.layout()               // at once (it also runs by itself)
      After each layout the map fires "tsunagari:labels" with {full, short, hidden} (items). */
-  MapView.prototype.labels = function () {
+  MapView.prototype.labels = function (options) {
     if (this._labels) return this._labels;
+    options = options || {};
     var map = this.map, items = [], lists = [], frame = null;
     if (!map.getPane("tsunagariLabels")) {
       var pane = map.createPane("tsunagariLabels");
-      pane.style.zIndex = 590;            // above areas (400), below place markers (600) and popups
+      // above areas (400), below place markers (600) or just above them; below tooltips and popups
+      pane.style.zIndex = options.overMarkers ? 640 : 590;
       pane.style.pointerEvents = "none";
     }
     var own = L.layerGroup().addTo(map);
@@ -220,7 +250,7 @@
       var x = p.x + dx - w / 2, y = p.y + dy - h / 2;
       return {x1: x - GAP, y1: y - GAP, x2: x + w + GAP, y2: y + h + GAP, dx: dx, dy: dy};
     }
-    function place(p, w, h, size, placed, soft, strict) {
+    function place(p, w, h, size, placed, soft, strict, within) {
       // at the point, then beside it: above, below, right, left, the corners, a little further
       var v = h / 2 + 8, u = w / 2 + 10, offsets = [[0, 0], [0, -v], [0, v], [u, 0], [-u, 0],
         [u * 0.7, -v], [-u * 0.7, -v], [u * 0.7, v], [-u * 0.7, v], [0, -2 * v], [0, 2 * v],
@@ -230,6 +260,7 @@
         var b = boxAt(p, w, h, offsets[i][0], offsets[i][1]);
         if (b.x1 + GAP < EDGE || b.y1 + GAP < EDGE || b.x2 - GAP > size.x - EDGE || b.y2 - GAP > size.y - EDGE) continue;
         if (placed.some(function (o) { return intersects(b, o); })) continue;
+        if (within && !areaContains(within, map.containerPointToLatLng([(b.x1 + b.x2) / 2, (b.y1 + b.y2) / 2]))) continue;
         if (!soft.some(function (o) { return intersects(b, o); })) return b;
         if (!fallback && !strict) fallback = b;
       }
@@ -280,13 +311,13 @@
       active.sort(function (a, b) { return (b.priority || 0) - (a.priority || 0) || a.index - b.index; });
       var placed = rects(manager.block), waiting = [];   // never under the map's controls
       active.forEach(function (item) {
-        var b = place(item.point, item.fullSize[0], item.fullSize[1], size, placed, soft, item.strict);
+        var b = place(item.point, item.fullSize[0], item.fullSize[1], size, placed, soft, item.strict, item.within);
         if (b) { placed.push(b); show(item, "full", b); } else waiting.push(item);
       });
       // the numbered markers of the labels without room, after every full label that fits
       waiting.forEach(function (item) {
         // a number is small: it never hides a place marker (nor hides under one)
-        var b = item.numSize ? place(item.point, item.numSize[0], item.numSize[1], size, placed, soft, true) : null;
+        var b = item.numSize ? place(item.point, item.numSize[0], item.numSize[1], size, placed, soft, true, item.within) : null;
         if (b) { placed.push(b); show(item, "short", b); } else show(item, "hidden");
       });
       var state = {full: [], short: [], hidden: []};
@@ -328,7 +359,7 @@
         }
         var item = {latlng: L.latLng(o.latlng), full: full, num: num, short: o.short, title: o.title,
                     priority: o.priority || 0, minZoom: o.minZoom, index: items.length, data: o.data, state: "off",
-                    group: o.group || own, strict: !!o.strict};
+                    group: o.group || own, strict: !!o.strict, within: o.within || null};
         item.marker = L.marker(item.latlng, {
           pane: "tsunagariLabels", interactive: false, keyboard: false,
           icon: L.divIcon({html: wrap, className: "map-label " + (o.className || ""), iconSize: [0, 0]})
@@ -393,24 +424,32 @@
      layer control. A cluster of one layer looks like that layer's marker with a count; a mixed
      one is a neutral circle with the count (data-layers holds the count per layer). Every
      cluster is named for screen readers ("12 places: サロン 8, 子ども食堂 4") and opens by keyboard.
-     Returns {layerId: {addLayers, removeLayer, zoomToShowLayer, shown()}}. */
-  MapView.prototype.placeClusters = function () {
-    var self = this, groups = {};
-    var cluster = L.markerClusterGroup({
+     A cluster whose markers are all dimmed (`marker.dim`, e.g. outside a focused area) is dimmed.
+     `options`: markerClusterGroup options (e.g. maxClusterRadius: merge only markers that touch),
+     `size` (the cluster's size in px) and `keyboard: false` (clusters are not keyboard buttons,
+     for a page whose markers are not either and that offers another way in, e.g. a list).
+     Returns {layerId: {addLayers, removeLayer, clear, zoomToShowLayer, shown()}}. */
+  MapView.prototype.placeClusters = function (options) {
+    options = L.extend({}, options || {});
+    var self = this, groups = {}, size = options.size || 46, keyboard = options.keyboard !== false;
+    delete options.size;
+    delete options.keyboard;
+    var cluster = L.markerClusterGroup(L.extend({
       maxClusterRadius: 45, showCoverageOnHover: false, spiderfyOnMaxZoom: true,
       iconCreateFunction: function (c) {
-        var counts = {}, n = 0;
+        var counts = {}, n = 0, dim = true;
         c.getAllChildMarkers().forEach(function (m) {
           var id = m.place ? m.place.layer : "";
           counts[id] = (counts[id] || 0) + 1;
           n += 1;
+          dim = dim && !!m.dim;
         });
         var ids = Object.keys(counts), icon;
-        if (ids.length === 1) icon = self.placeIcon(ids[0], {count: n});
+        if (ids.length === 1) icon = self.placeIcon(ids[0], {count: n, size: size, innerClass: dim ? "pm-dim" : ""});
         else {
-          var mixed = el("div", "pm pm-circle pm-mixed-box");
+          var mixed = el("div", "pm pm-circle pm-mixed-box" + (dim ? " pm-dim" : ""));
           mixed.appendChild(el("span", "pm-count", n));
-          icon = L.divIcon({html: mixed, iconSize: [46, 46], className: "place-icon place-cluster pm-mixed"});
+          icon = L.divIcon({html: mixed, iconSize: [size, size], className: "place-icon place-cluster pm-mixed"});
         }
         // the name a screen reader says for the cluster (Leaflet makes it a keyboard button)
         var box = icon.options.html;
@@ -421,7 +460,15 @@
           .replace("{n}", n).replace("{layers}", parts.join(self.texts.cluster_sep || ", "))));
         return icon;
       }
-    });
+    }, options));
+    if (!keyboard) {
+      this.map.on("layeradd", function (e) {
+        if (e.layer._group !== cluster || !e.layer.getAllChildMarkers) return;
+        e.layer.options.keyboard = false;           // also when its icon is made again (new count)
+        var icon = e.layer.getElement();
+        if (icon) { icon.removeAttribute("tabindex"); icon.removeAttribute("role"); }
+      });
+    }
     cluster.addTo(this.map);
     this.clusterGroup = cluster;
     (this.cfg.place_layers || []).forEach(function (s) {
@@ -443,6 +490,10 @@
           var i = markers.indexOf(m);
           if (i >= 0) markers.splice(i, 1);
           cluster.removeLayer(m);
+        },
+        clear: function () {
+          cluster.removeLayers(markers);
+          markers.length = 0;
         },
         zoomToShowLayer: function (m, done) { cluster.zoomToShowLayer(m, done); }
       };
@@ -513,6 +564,7 @@
     /* The MapView made in an element (for tests and page scripts that only have the element). */
     of: function (element) { return element && element.tsunagariMap; },
     popup: fitPopup,
+    areaContains: areaContains,
     el: el
   };
 })(window);

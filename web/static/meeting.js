@@ -63,6 +63,7 @@
 
   // ------------------------------------------------------------------ maps
   const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+  const MARK = Math.round(1.6 * rem);     // a place marker's size: large, for a projector
   let nowMap = null, thenMap = null, syncing = false, data = null;
   const drawn = { now: [], then: [] };
 
@@ -73,6 +74,10 @@
       scale: { maxWidth: Math.round(12 * rem), position: 'bottomleft' } });
     const m = view.map;
     m.tsunagari = view;
+    // places that would touch at this zoom are one numbered cluster (a click zooms in to them)
+    m.places = view.placeClusters({ maxClusterRadius: MARK, size: Math.round(1.25 * MARK),
+      keyboard: false });   // like the markers: the area list is the way in by keyboard
+    view.labels({ overMarkers: true });   // a name that must cover a marker is drawn over it
     const North = L.Control.extend({
       onAdd: function () {
         const d = L.DomUtil.create('div', 'north-arrow');
@@ -134,31 +139,11 @@
     }
     return st;
   }
-  // The area whose polygon contains a point (ray casting over the rings, holes included): a click
-  // near a border picks the area it lands in, not whichever outline's stroke was hit.
-  function ringContains(ring, x, y) {
-    let inside = false;
-    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-      const xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
-      if ((yi > y) !== (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi) inside = !inside;
-    }
-    return inside;
-  }
-  function polygonContains(rings, x, y) {
-    if (!ringContains(rings[0], x, y)) return false;
-    for (let k = 1; k < rings.length; k++) if (ringContains(rings[k], x, y)) return false;
-    return true;
-  }
+  // The area whose polygon contains a point: a click near a border picks the area it lands in,
+  // not whichever outline's stroke was hit.
   function areaAt(latlng) {
     if (!data) return null;
-    const x = latlng.lng, y = latlng.lat;
-    return data.areas.features.find(function (f) {
-      const g = f.geometry;
-      if (!g) return false;
-      if (g.type === 'Polygon') return polygonContains(g.coordinates, x, y);
-      if (g.type === 'MultiPolygon') return g.coordinates.some(function (p) { return polygonContains(p, x, y); });
-      return false;
-    }) || null;
+    return data.areas.features.find(function (f) { return TsunagariMap.areaContains(f, latlng); }) || null;
   }
   window.meetingAreaAt = function (lat, lng) {
     const f = areaAt(L.latLng(lat, lng));
@@ -170,7 +155,9 @@
     return f ? f.properties.id : null;
   }
 
-  function labelIcon(props, which) {
+  // An area's name (and, on a second line, its coverage class) in large type; the focused area's
+  // larger, the others' dimmed.
+  function labelNode(props, which) {
     const div = document.createElement('div');
     const focusId = focusAreaId();
     div.className = 'area-label' + (focusId === null ? '' : (props.id === focusId ? ' is-focus' : ' is-dim'));
@@ -183,18 +170,15 @@
       div.appendChild(k);
     }
     div.dataset.code = props.code;
-    return L.divIcon({ html: div, className: 'area-label-icon', iconSize: null });
-  }
-
-  function placeIcon(map, p, dim) {
-    return map.tsunagari.placeIcon(p.layer, { precision: p.precision, size: Math.round(1.6 * rem),
-      innerClass: dim ? 'pm-dim' : '', closed: p.change === 'closed',
-      className: p.change === 'new' ? 'is-new' : p.change === 'closed' ? 'is-closed' : '' });
+    return div;
   }
 
   function draw(map, which) {
+    const view = map.tsunagari, labels = view.labels();
     drawn[which].forEach(function (x) { map.removeLayer(x); });
     drawn[which] = [];
+    labels.clear();
+    Object.keys(map.places).forEach(function (id) { map.places[id].clear(); });
     const mapId = which === 'then' ? 'map-then' : 'map';
     const areas = L.geoJSON(data.areas, {
       style: function (f) { return areaStyle(f, which, mapId); },
@@ -210,84 +194,35 @@
     }).addTo(map);
     addPatterns(map, mapId);
     drawn[which].push(areas);
+    // area names go through the map's label manager: never on top of each other, each inside its
+    // own area, the focused one first, then the larger areas; one with no room waits for a zoom
+    const focusId = focusAreaId();
+    const names = L.layerGroup().addTo(map);
+    drawn[which].push(names);
     data.areas.features.forEach(function (f) {
       const p = f.properties;
       if (p.label_lat == null) return;
-      drawn[which].push(L.marker([p.label_lat, p.label_lon], {
-        icon: labelIcon(p, which), interactive: false, keyboard: false, zIndexOffset: 1000 }).addTo(map));
+      const b = L.geoJSON(f).getBounds();
+      labels.add({ latlng: [p.label_lat, p.label_lon], node: labelNode(p, which), group: names, title: p.name,
+        within: f, className: 'm-area-label',
+        priority: p.id === focusId ? 1e6 : (b.getNorth() - b.getSouth()) * (b.getEast() - b.getWest()) });
     });
-    const focusId = focusAreaId();
-    map.areaLabels = drawn[which].slice(1);
+    const byLayer = {};
     data.places.forEach(function (p) {
       if (which === 'then' && p.change === 'new') return;
       if (which === 'now' && p.change === 'closed') return;
       const dim = focusId !== null && p.area_id !== focusId;
-      const mk = L.marker([p.lat, p.lon], { icon: placeIcon(map, p, dim), keyboard: false,
-        title: p.name, alt: p.name });
+      const mk = view.placeMarker(p, { keyboard: false, icon: { size: MARK,
+        innerClass: dim ? 'pm-dim' : '', closed: p.change === 'closed',
+        className: p.change === 'new' ? 'is-new' : p.change === 'closed' ? 'is-closed' : '' } });
+      mk.dim = dim;
       const tip = document.createElement('span');
       tip.textContent = p.name + (p.change === 'new' ? '（' + T.new + '）' : p.change === 'closed' ? '（' + T.closed + '）' : '');
       mk.bindTooltip(tip);
-      mk.addTo(map);
-      mk.getElement && mk.getElement() && mk.getElement().setAttribute('data-layer', p.layer);
-      drawn[which].push(mk);
+      (byLayer[p.layer] = byLayer[p.layer] || []).push(mk);
     });
-    declutter(map);
-  }
-
-  // Area names never pile up: each name (the focused one first, then the larger areas) takes the
-  // first free spot near its label point that stays inside its area — clear of names already shown
-  // and, if it can, of the place markers; a name with no free spot is hidden until zooming in frees one.
-  function declutter(map) {
-    const labels = (map.areaLabels || []).map(function (m) {
-      const el = m.getElement() && m.getElement().querySelector('.area-label');
-      return el ? { m: m, el: el } : null;
-    }).filter(Boolean);
-    if (!labels.length) return;
-    const box = map.getContainer().getBoundingClientRect();
-    const focusCode = state.area;
-    const sizes = {};
-    data.areas.features.forEach(function (f) {
-      const b = L.geoJSON(f).getBounds();
-      sizes[f.properties.code] = (b.getNorth() - b.getSouth()) * (b.getEast() - b.getWest());
-    });
-    labels.forEach(function (x) { x.el.style.left = '0px'; x.el.style.top = '0px'; x.el.classList.remove('is-hidden'); });
-    labels.sort(function (a, b) {
-      const fa = a.el.dataset.code === focusCode ? 0 : 1, fb = b.el.dataset.code === focusCode ? 0 : 1;
-      return fa - fb || (sizes[b.el.dataset.code] || 0) - (sizes[a.el.dataset.code] || 0);
-    });
-    const markers = [];
-    map.getContainer().querySelectorAll('.place-icon').forEach(function (el) {
-      const r = el.getBoundingClientRect();
-      markers.push({ l: r.left + 3, t: r.top + 3, r: r.right - 3, b: r.bottom - 3 });
-    });
-    const shown = [];
-    function hits(r, list) {
-      return list.some(function (o) { return r.l < o.r && o.l < r.r && r.t < o.b && o.t < r.b; });
-    }
-    labels.forEach(function (x) {
-      const r0 = x.el.getBoundingClientRect();
-      const w = r0.width, h = r0.height;
-      const steps = [[0, 0], [0, -h], [0, h], [w / 2, 0], [-w / 2, 0], [0, -1.6 * h], [0, 1.6 * h],
-        [w / 2, -h], [-w / 2, -h], [w / 2, h], [-w / 2, h], [w, 0], [-w, 0], [0, -2.4 * h], [0, 2.4 * h]];
-      let best = null;
-      for (let pass = 0; pass < 2 && !best; pass++) {
-        for (let i = 0; i < steps.length; i++) {
-          const dx = steps[i][0], dy = steps[i][1];
-          const r = { l: r0.left + dx, t: r0.top + dy, r: r0.right + dx, b: r0.bottom + dy };
-          if (r.l < box.left || r.t < box.top || r.r > box.right || r.b > box.bottom) continue;
-          if (hits(r, shown) || (pass === 0 && hits(r, markers))) continue;
-          const c = map.containerPointToLatLng([(r.l + r.r) / 2 - box.left, (r.t + r.b) / 2 - box.top]);
-          const inside = areaAt(c);
-          if (!inside || inside.properties.code !== x.el.dataset.code) continue;
-          best = { dx: dx, dy: dy, r: r };
-          break;
-        }
-      }
-      if (!best) { x.el.classList.add('is-hidden'); return; }
-      x.el.style.left = best.dx + 'px';
-      x.el.style.top = best.dy + 'px';
-      shown.push(best.r);
-    });
+    Object.keys(byLayer).forEach(function (id) { if (map.places[id]) map.places[id].addLayers(byLayer[id]); });
+    labels.layout();      // at once: the page says it is ready right after drawing
   }
 
   // ------------------------------------------------------------------ panels
@@ -437,7 +372,6 @@
       $('label-now').hidden = !compare;
       if (compare && !thenMap) {
         thenMap = makeMap('map-then');
-        thenMap.on('zoomend resize', function () { if (data) declutter(thenMap); });
         sync(nowMap, thenMap); sync(thenMap, nowMap);
       }
       nowMap.invalidateSize();
@@ -536,7 +470,6 @@
     }).observe(document.getElementById('m-maps'));
   }
   nowMap.on('moveend', function () { if (!firstLoad) writeURL(); });
-  nowMap.on('zoomend resize', function () { if (data) declutter(nowMap); });
   initControls();
   updateExportLinks();
   load();
