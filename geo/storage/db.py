@@ -11,12 +11,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from geo.storage.embedded import default_cluster
 
 
+def normalise_url(url: str) -> str:
+    """postgresql:// or postgres:// (libpq style) -> the SQLAlchemy URL with the psycopg 3 driver."""
+    url = url.strip()
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
 def database_url() -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
-        if url.startswith("postgresql://") or url.startswith("postgres://"):
-            url = "postgresql+psycopg://" + url.split("://", 1)[1]
-        return url
+        return normalise_url(url)
     return default_cluster().url()
 
 
@@ -31,6 +37,23 @@ def ensure_database() -> None:
         default_cluster().start()
 
 
+def replica_urls() -> list[str]:
+    """DATABASE_REPLICA_URL: one or more read-only standbys, comma-separated (may be empty)."""
+    raw = os.environ.get("DATABASE_REPLICA_URL") or ""
+    return [normalise_url(u) for u in raw.split(",") if u.strip()]
+
+
+def libpq_url(url: str) -> str:
+    """The same database as a libpq URI (for pg_dump, pg_restore, pg_basebackup, psql)."""
+    from sqlalchemy.engine import make_url
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+# A dead or unreachable server must fail fast: libpq's shortest connect timeout (2 s; a stopped
+# local server fails at once), and every pooled connection is checked before use.
+CONNECT_TIMEOUT_S = 2
+
+
 _engines: dict[str, Engine] = {}
 
 
@@ -38,7 +61,9 @@ def get_engine(url: str | None = None) -> Engine:
     """One engine (and connection pool) per database URL for the life of the process."""
     url = url or database_url()
     if url not in _engines:
-        _engines[url] = create_engine(url, pool_pre_ping=True, future=True)
+        _engines[url] = create_engine(
+            url, pool_pre_ping=True, future=True, pool_size=5, max_overflow=10, pool_timeout=5,
+            connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "tsunagari"})
     return _engines[url]
 
 
