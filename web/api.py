@@ -22,11 +22,11 @@ def places():
     lang = current_lang()
     near, bbox = params.latlon("near"), params.bbox("bbox")
     if near:
-        rows = search.nearest(session, *near, filters, params.int_in_range("limit", 1, 200, 20))
+        rows = search.nearest(session, *near, filters, params.int_in_range("limit", 1, 200, 20), lean=True)
         return jsonify({"type": "FeatureCollection",
                         "features": [search.feature(p, lang, distance=d) for p, d in rows]})
     if bbox:
-        rows, truncated = search.in_bbox(session, bbox, filters, params.int_in_range("limit", 1, 20000, 5000))
+        rows, truncated = search.in_bbox(session, bbox, filters, params.int_in_range("limit", 1, 20000, 5000), lean=True)
         return jsonify({"type": "FeatureCollection", "truncated": truncated,
                         "features": [search.feature(p, lang) for p in rows]})
     raise BadParameter("param_need_one", options="near=lat,lon / bbox=w,s,e,n")
@@ -68,7 +68,7 @@ def search_endpoint():
     if origin is not None:
         out["origin"] = {"lat": origin.lat, "lon": origin.lon, "label": origin.label, "kind": origin.kind,
                          "level": origin.level, "approximate": origin.approximate}
-        rows = search.nearest(session, origin.lat, origin.lon, filters, limit)
+        rows = search.nearest(session, origin.lat, origin.lon, filters, limit, lean=True)
         out["results"] = [search.result(p, lang, distance=d) for p, d in rows]
         helper = search.help_desk(session, origin.lat, origin.lon)
         if helper:
