@@ -85,6 +85,17 @@ def nearest_select(lat: float, lon: float, layers: list[str] | None = None, wher
     return q.order_by(planar)
 
 
+_PLAIN_LEAN_NEAREST = None
+
+
+def _plain_lean_nearest():
+    global _PLAIN_LEAN_NEAREST
+    if _PLAIN_LEAN_NEAREST is None:
+        from sqlalchemy import bindparam
+        _PLAIN_LEAN_NEAREST = nearest_select(bindparam("lat", type_=Float), bindparam("lon", type_=Float), lean=True)
+    return _PLAIN_LEAN_NEAREST
+
+
 def nearest_places(session: Session, lat: float, lon: float, layers: list[str] | None = None,
                    limit: int = 20, where=None, accept=None, lean: bool = False) -> list[tuple]:
     """The `limit` places nearest in metres, by the KNN operator on the GiST index of public_point.
@@ -99,10 +110,14 @@ def nearest_places(session: Session, lat: float, lon: float, layers: list[str] |
     (for the hot paths: no ORM objects, no geometry parsing), which geo.places.privacy reads
     the same way as a Place.
     """
-    q = nearest_select(lat, lon, layers, where, lean=lean)
     batch = first_batch(limit)
+    if lean and not layers and where is None:
+        # the commonest request: one statement built once, with parameters
+        q, params = _plain_lean_nearest(), {"lat": lat, "lon": lon}
+    else:
+        q, params = nearest_select(lat, lon, layers, where, lean=lean), {}
     while True:
-        rows = session.execute(q.limit(batch)).all()
+        rows = session.execute(q.limit(batch), params).all()
         if lean:
             triples = [(r, r.distance, r.planar) for r in rows]
         else:

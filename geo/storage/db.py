@@ -54,17 +54,54 @@ def libpq_url(url: str) -> str:
 CONNECT_TIMEOUT_S = 2
 
 
-_engines: dict[str, Engine] = {}
+_engines: dict[tuple[str, bool], Engine] = {}
 
 
-def get_engine(url: str | None = None) -> Engine:
-    """One engine (and connection pool) per database URL for the life of the process."""
+def get_engine(url: str | None = None, readonly: bool = False) -> Engine:
+    """One engine (and connection pool) per database URL for the life of the process.
+
+    `readonly`: a second pool on the same server whose connections are in autocommit mode, for
+    requests that only read: each statement is its own snapshot, and there is no BEGIN and no
+    ROLLBACK round trip around it (a nearest-places request is then a ping and one query)."""
     url = url or database_url()
-    if url not in _engines:
-        _engines[url] = create_engine(
-            url, pool_pre_ping=True, future=True, pool_size=5, max_overflow=10, pool_timeout=5,
+    key = (url, readonly)
+    if key not in _engines:
+        engine = create_engine(
+            url, pool_pre_ping=not readonly, future=True, pool_size=5, max_overflow=10, pool_timeout=5,
+            isolation_level="AUTOCOMMIT" if readonly else None,
             connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "tsunagari"})
-    return _engines[url]
+        if readonly:
+            _ping_when_idle(engine)
+        _engines[key] = engine
+    return _engines[key]
+
+
+IDLE_PING_S = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """pool_pre_ping for a busy pool: a connection idle for IDLE_PING_S or more is pinged before
+    use (and replaced when dead), one in constant use is not (a ping is a round trip, as costly as
+    the query). A connection that dies between two uses fails its query; SQLAlchemy then
+    invalidates the whole pool, so the next checkout connects afresh."""
+    import time
+
+    from sqlalchemy import event, exc
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn, record, _proxy):
+        now = time.monotonic()
+        if now - record.info.get("used", 0.0) >= IDLE_PING_S:
+            try:
+                dbapi_conn.execute("SELECT 1")   # autocommit: one round trip, no transaction
+            except Exception as error:  # noqa: BLE001 - any failure means: use another connection
+                raise exc.DisconnectionError(str(error)) from error
+        record.info["used"] = now
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_conn, record):
+        if record is not None:
+            record.info["used"] = time.monotonic()
 
 
 def dispose_engines() -> None:

@@ -82,6 +82,10 @@ class Backend:
     def engine(self):
         return get_engine(self.url)
 
+    @property
+    def read_engine(self):
+        return get_engine(self.url, readonly=True)
+
     def describe(self) -> str:
         """The server without user or password, for status output."""
         from sqlalchemy.engine import make_url
@@ -96,8 +100,8 @@ class Router:
         self.replicas = [Backend(u, "replica", REPLICA_RETRY_S) for u in replica_urls if u]
         self._turn = itertools.count()
 
-    def _open(self, backend: Backend) -> Session:
-        session = Session(bind=backend.engine, expire_on_commit=False)
+    def _open(self, backend: Backend, readonly: bool = False) -> Session:
+        session = Session(bind=backend.read_engine if readonly else backend.engine, expire_on_commit=False)
         try:
             session.connection()
         except CONNECTION_ERRORS as exc:
@@ -118,13 +122,13 @@ class Router:
                 if not replica.available():
                     continue
                 try:
-                    return self._open(replica)
+                    return self._open(replica, readonly=True)
                 except CONNECTION_ERRORS:
                     continue
         if not self.primary.available():
             raise DatabaseUnavailable(self.primary.last_error or "")
         try:
-            return self._open(self.primary)
+            return self._open(self.primary, readonly=readonly)
         except CONNECTION_ERRORS as exc:
             raise DatabaseUnavailable(str(exc)) from exc
 
