@@ -90,7 +90,8 @@ def run_pgbench(cluster, seconds: int, connections: int) -> dict:
     cmd = [str(pg_bindir() / "pgbench"), "-n", "-h", str(cluster.socket_dir), "-p", str(PORT), "-U", DB_USER,
            "-c", str(connections), "-j", "2", "-T", str(seconds), "-f", str(script), "-l",
            "--log-prefix", str(work / "log"), DB_NAME]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=work)
+    # the same session settings as the app's connections (geo/storage/db.py: jit off)
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=work, env=dict(os.environ, PGOPTIONS="-c jit=off"))
     if proc.returncode != 0:
         raise SystemExit(f"pgbench failed:\n{proc.stdout}\n{proc.stderr}")
     tps = float(re.search(r"tps = ([0-9.]+)", proc.stdout).group(1))

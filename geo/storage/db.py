@@ -69,7 +69,10 @@ def get_engine(url: str | None = None, readonly: bool = False) -> Engine:
         engine = create_engine(
             url, pool_pre_ping=not readonly, future=True, pool_size=5, max_overflow=10, pool_timeout=5,
             isolation_level="AUTOCOMMIT" if readonly else None,
-            connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "tsunagari"})
+            # jit off: the planner's cost for PostGIS functions makes short map queries "expensive"
+            # enough for LLVM JIT, which then spends seconds compiling a query that runs in milliseconds
+            connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "tsunagari",
+                          "options": "-c jit=off"})
         if readonly:
             _ping_when_idle(engine)
         _engines[key] = engine
