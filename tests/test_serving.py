@@ -218,3 +218,20 @@ def test_serve_runs_gunicorn_with_json_access_log(shared_demo_url, tmp_path):
     err = [json.loads(l) for l in errors.read_text().splitlines() if l.strip()]
     assert any("Booting worker" in e["message"] for e in err)
     assert all(set(e) >= {"time", "level", "message"} for e in err)
+
+
+def test_lean_rows_give_the_same_public_output_as_place_objects(shared_demo_url, session_for):
+    """The hot paths read rows of the public columns; what they output must not change."""
+    from geo.places import queries, search
+    s = session_for(shared_demo_url)
+    for filters in (search.Filters(), search.Filters(layers=("salons",)), search.Filters(band="morning")):
+        full = search.nearest(s, 34.69, 135.70, filters, 30)
+        lean = search.nearest(s, 34.69, 135.70, filters, 30, lean=True)
+        assert [search.feature(p, "ja", distance=d) for p, d in full] == \
+               [search.feature(p, "ja", distance=d) for p, d in lean]
+        box = queries.BBox(135.6, 34.6, 135.8, 34.8)
+        rows, cut = search.in_bbox(s, box, filters, 50)
+        lean_rows, lean_cut = search.in_bbox(s, box, filters, 50, lean=True)
+        assert cut == lean_cut and [search.feature(p, "en") for p in rows] == [search.feature(p, "en") for p in lean_rows]
+    row = search.nearest(s, 34.69, 135.70, limit=1, lean=True)[0][0]
+    assert "point" not in row._fields and "public_point" not in row._fields

@@ -135,12 +135,13 @@ def _count_tiles(session: Session, zoom: int, x0: int, x1: int, y0: int, y1: int
 
 def aggregate(session: Session, bbox: BBox, zoom: int, layers: list[str], where=None,
               filter_key: str = "", cache: TileCache | None = CACHE) -> Aggregates:
-    """Counts per cell for the tiles covering `bbox` at `zoom`, for the given layers."""
+    """Counts per cell for the tiles covering `bbox` at `zoom`, for the given layers; `total` is
+    the number of places in those tiles."""
     x0, x1 = tile_x(bbox.west, zoom), tile_x(bbox.east, zoom)
     y0, y1 = tile_y(bbox.north, zoom), tile_y(bbox.south, zoom)
     if (x1 - x0 + 1) * (y1 - y0 + 1) > MAX_TILES:
         raise ValueError("範囲が広すぎます。拡大してください (the box covers too many tiles at this zoom: zoom in)")
-    key_base = (zoom, tuple(layers), filter_key)
+    key_base = (str(session.get_bind().url), zoom, tuple(layers), filter_key)
     tiles: dict[tuple[int, int], list[list]] = {}
     missing = []
     for tx in range(x0, x1 + 1):
@@ -159,8 +160,8 @@ def aggregate(session: Session, bbox: BBox, zoom: int, layers: list[str], where=
         if cache is not None:
             for key, value in fresh.items():
                 cache.put(key_base + key, value)
-    cells = [c for key in sorted(tiles) for c in tiles[key]
-             if bbox.south <= c[0] <= bbox.north and bbox.west <= c[1] <= bbox.east]
+    # every cell of the tiles that cover the box: the screen's edges get their counts too
+    cells = [c for key in sorted(tiles) for c in tiles[key]]
     total = sum(c[2] for c in cells)
     mode = "points" if zoom >= STREET_ZOOM or total <= POINTS_MAX else "cells"
     return Aggregates(zoom=zoom, layers=list(layers), total=total, mode=mode, cells=cells)
