@@ -120,7 +120,8 @@ def aggregates():
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
     out = {"zoom": result.zoom, "mode": result.mode, "total": result.total, "layers": result.layers,
-           "cell_px": 256 // agg.CELLS_PER_TILE, "street_zoom": agg.STREET_ZOOM, "cells": result.cells}
+           "cell_px": 256 // agg.CELLS_PER_TILE, "street_zoom": agg.STREET_ZOOM, "cells": result.cells,
+           "hint": vocab.text("aggregate_hint", current_lang()) if result.mode == "cells" else None}
     if filters.band:
         out["time_filter_applied"] = False   # a time band is checked per place: shown when zoomed in
     return jsonify(out)
