@@ -2,13 +2,14 @@
 (legible, a few hundred KB at most), street zoom draws the places themselves."""
 from __future__ import annotations
 
+import os
 import socket
 import threading
 
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import make_app, open_page
+from conftest import make_app, open_page
 from tests.test_aggregates import _generate
 
 pytestmark = pytest.mark.browser
@@ -18,8 +19,9 @@ pytestmark = pytest.mark.browser
 def dense_server(templates, session_for_module):
     from werkzeug.serving import make_server
 
-    from tests.conftest import _fresh
-    url = _fresh(templates, "tpl_demo")
+    name = f"agg100k_{os.getpid()}"      # a database of its own (the shared demo stays as it is)
+    templates.ensure_database(name, template="tpl_demo")
+    url = templates.url(name)
     s = session_for_module(url)
     _generate(s, 100_000)
     s.execute(text("ANALYZE place"))

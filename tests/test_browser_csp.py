@@ -1,7 +1,7 @@
 """The Content-Security-Policy breaks nothing: every page runs in Chromium with no CSP violation."""
 import pytest
 
-from tests.conftest import open_page
+from conftest import open_page
 
 pytestmark = pytest.mark.browser
 

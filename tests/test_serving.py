@@ -20,7 +20,7 @@ from sqlalchemy import func, select, text
 
 from geo.storage.models import Area, Place
 from scripts.cli import main
-from tests.conftest import ROOT, make_app
+from conftest import ROOT, make_app
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)([^>]*)>", re.I)
 INLINE_STYLE = re.compile(r"<style([^>]*)>", re.I)

@@ -12,7 +12,7 @@ from geo.storage import migrate, routing
 from geo.storage.db import dispose_engines
 from geo.storage.embedded import cluster_at
 from geo.storage.replica import replica_down, replica_status, replica_up
-from tests.conftest import ROOT, make_app
+from conftest import ROOT, make_app
 
 NEAR = "/api/places?near=34.69,135.70&limit=5"
 

@@ -85,15 +85,18 @@ def nearest_select(lat: float, lon: float, layers: list[str] | None = None, wher
     return q.order_by(planar)
 
 
-_PLAIN_LEAN_NEAREST = None
+_PLAIN_LEAN_NEAREST: tuple = (None, None)
 
 
 def _plain_lean_nearest():
+    """The no-filter lean nearest statement, built once a day (active_on() holds today's date)."""
     global _PLAIN_LEAN_NEAREST
-    if _PLAIN_LEAN_NEAREST is None:
+    today = clock.today()
+    if _PLAIN_LEAN_NEAREST[0] != today:
         from sqlalchemy import bindparam
-        _PLAIN_LEAN_NEAREST = nearest_select(bindparam("lat", type_=Float), bindparam("lon", type_=Float), lean=True)
-    return _PLAIN_LEAN_NEAREST
+        _PLAIN_LEAN_NEAREST = (today, nearest_select(bindparam("lat", type_=Float), bindparam("lon", type_=Float),
+                                                     lean=True))
+    return _PLAIN_LEAN_NEAREST[1]
 
 
 def nearest_places(session: Session, lat: float, lon: float, layers: list[str] | None = None,
