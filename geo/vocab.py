@@ -762,7 +762,7 @@ SERVING_MESSAGES: Table = {
         "場所が多いため、区画ごとの件数で表示しています。拡大すると一つひとつの場所が見えます。",
         "There are many places here, so the map shows how many are in each square. Zoom in to see each place.",
     ),
-    "aggregate_count": ("{n}件", "{n} places"),
-    "bad_zoom": ("zoom は 0〜20 の整数です", "zoom must be an integer 0..20"),
+    "aggregate_too_wide": ("範囲が広すぎます（この縮尺ではタイル{max_tiles}枚まで）。地図を拡大してください",
+                           "The box is too wide at this zoom (at most {max_tiles} tiles): zoom in"),
 }
 MESSAGES.update(SERVING_MESSAGES)

@@ -6,7 +6,7 @@ import json
 from sqlalchemy import text
 
 from geo.places import aggregates as agg
-from conftest import make_app
+from helpers import make_app
 
 DEMO_BOX = "135.60,34.60,135.80,34.80"
 GEN_BOX = (135.45, 34.45, 135.95, 34.95)

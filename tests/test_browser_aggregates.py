@@ -9,7 +9,7 @@ import threading
 import pytest
 from sqlalchemy import text
 
-from conftest import make_app, open_page
+from helpers import make_app, open_page
 from tests.test_aggregates import _generate
 
 pytestmark = pytest.mark.browser

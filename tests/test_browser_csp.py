@@ -1,7 +1,7 @@
 """The Content-Security-Policy breaks nothing: every page runs in Chromium with no CSP violation."""
 import pytest
 
-from conftest import open_page
+from helpers import open_page
 
 pytestmark = pytest.mark.browser
 

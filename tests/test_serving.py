@@ -20,7 +20,7 @@ from sqlalchemy import func, select, text
 
 from geo.storage.models import Area, Place
 from scripts.cli import main
-from conftest import ROOT, make_app
+from helpers import ROOT, make_app
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)([^>]*)>", re.I)
 INLINE_STYLE = re.compile(r"<style([^>]*)>", re.I)
@@ -57,7 +57,7 @@ def test_every_page_has_security_headers_and_nonced_inline_scripts(shared_demo_u
     assert "'unsafe-inline'" not in csp.split("script-src", 1)[1].split(";", 1)[0]
     html = r.get_data(as_text=True)
     assert not re.search(r"\son(click|submit|load|change|error)=", html, re.I), "inline event handler"
-    scripts = [a for a in INLINE_SCRIPT.findall(html) if "application/json" not in a]
+    scripts = [a for a in INLINE_SCRIPT.findall(html) if "application/json" not in a and "application/ld+json" not in a]
     styles = INLINE_STYLE.findall(html)
     if scripts or styles:
         nonce = _nonce(r)
@@ -106,7 +106,7 @@ def test_db_upgrade_creates_postgis(cluster, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", cluster.url("no_postgis"))
     r = CliRunner().invoke(main, ["db", "upgrade"])
     assert r.exit_code == 0, r.output
-    assert "created the postgis extension" in r.output and "schema revision: 0001" in r.output
+    assert "created the postgis extension" in r.output and re.search(r"schema revision: \d{4}", r.output)
     assert cluster.psql("SELECT count(*) FROM pg_extension WHERE extname = 'postgis'", dbname="no_postgis") == "1"
     r = CliRunner().invoke(main, ["db", "upgrade"])  # the second time: nothing to create
     assert r.exit_code == 0 and "created the postgis" not in r.output

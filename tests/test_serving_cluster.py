@@ -10,26 +10,26 @@ from sqlalchemy import text
 
 from geo.storage import migrate, routing
 from geo.storage.db import dispose_engines
-from geo.storage.embedded import cluster_at
+from geo.storage.embedded import cluster_at, throwaway_cluster
 from geo.storage.replica import replica_down, replica_status, replica_up
-from conftest import ROOT, make_app
+from helpers import ROOT, make_app
 
 NEAR = "/api/places?near=34.69,135.70&limit=5"
 
 
 @pytest.fixture(scope="module")
 def primary():
-    c = cluster_at(ROOT / "var" / f"test-srv-{os.getpid()}")
-    c.destroy()
-    c.start()
+    with throwaway_cluster(ROOT / "var" / f"test-srv-{os.getpid()}") as c:
+        yield from _with_places(c)
+
+
+def _with_places(c):
     migrate.upgrade(c.url())
     c.psql("INSERT INTO dataset (name, kind, fictional) VALUES ('test', 'places', true)", dbname="tsunagari")
     c.psql("""INSERT INTO place (layer, name, point, precision, status, fictional, dataset_id, source_id)
               SELECT 'salons', 'サロン ' || i, ST_SetSRID(ST_MakePoint(135.70 + i * 0.001, 34.69), 4326),
                      'exact', 'active', true, 1, 's' || i FROM generate_series(1, 20) AS i""", dbname="tsunagari")
     yield c
-    dispose_engines()
-    c.destroy()
 
 
 @pytest.fixture(scope="module")

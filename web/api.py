@@ -101,24 +101,16 @@ def aggregates():
     """bbox=w,s,e,n&zoom=z (+ the place filters): places counted per grid cell and layer, for the
     map at low zoom. mode "points" says the view holds few enough places (or the zoom is street
     level) to draw them one by one from /api/places?bbox= instead."""
+    import layers as layer_registry
     from geo import vocab
     from geo.places import aggregates as agg
 
-    raw = request.args.get("zoom", "")
-    if not raw.isdigit() or not 0 <= int(raw) <= 20:
-        raise BadRequest(f"{vocab.text('bad_zoom', 'ja')} ({vocab.text('bad_zoom', 'en')})")
-    zoom = int(raw)
-    if not request.args.get("bbox"):
-        raise BadRequest("bbox=西,南,東,北 を指定してください (give bbox=w,s,e,n)")
-    bbox = _bbox()
-    filters = _filters()
-    import layers as layer_registry
+    bbox = params.required(params.bbox("bbox"), "bbox")
+    zoom = params.required(params.int_in_range("zoom", 0, 20), "zoom")
+    filters = params.filters()
     wanted = list(filters.layers) or [l.id for l in layer_registry.place_layers()]
     key = "&".join(f"{k}={v}" for k, v in sorted(filters.params().items()) if k not in ("layer", "time"))
-    try:
-        result = agg.aggregate(db_session(), bbox, zoom, wanted, filters.where(), filter_key=key)
-    except ValueError as exc:
-        raise BadRequest(str(exc)) from None
+    result = agg.aggregate(db_session(), bbox, zoom, wanted, filters.where(), filter_key=key)
     out = {"zoom": result.zoom, "mode": result.mode, "total": result.total, "layers": result.layers,
            "cell_px": 256 // agg.CELLS_PER_TILE, "street_zoom": agg.STREET_ZOOM, "cells": result.cells,
            "hint": vocab.text("aggregate_hint", current_lang()) if result.mode == "cells" else None}

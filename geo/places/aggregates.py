@@ -25,6 +25,7 @@ from sqlalchemy import Float, Integer, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from geo.places.queries import BBox, active_on
+from geo.vocab import Invalid
 from geo.storage.models import Place
 
 CELLS_PER_TILE = 4          # 64-pixel cells on 256-pixel tiles
@@ -140,7 +141,7 @@ def aggregate(session: Session, bbox: BBox, zoom: int, layers: list[str], where=
     x0, x1 = tile_x(bbox.west, zoom), tile_x(bbox.east, zoom)
     y0, y1 = tile_y(bbox.north, zoom), tile_y(bbox.south, zoom)
     if (x1 - x0 + 1) * (y1 - y0 + 1) > MAX_TILES:
-        raise ValueError("範囲が広すぎます。拡大してください (the box covers too many tiles at this zoom: zoom in)")
+        raise Invalid("aggregate_too_wide", max_tiles=MAX_TILES)
     key_base = (str(session.get_bind().url), zoom, tuple(layers), filter_key)
     tiles: dict[tuple[int, int], list[list]] = {}
     missing = []
