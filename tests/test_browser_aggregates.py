@@ -97,7 +97,7 @@ def test_city_view_of_100k_places_is_counted_in_squares(dense_server, browser):
         assert not any("/api/places?" in u and "bbox=" in u for u, _ in api_bytes)
 
         # clicking a square zooms in; at street zoom the places themselves are drawn
-        page.evaluate("() => window.TSUNAGARI.map.setView([34.70, 135.70], 16)")
+        page.evaluate("() => TsunagariMap.of(document.getElementById('map')).map.setView([34.70, 135.70], 16)")
         page.wait_for_function("() => +document.body.getAttribute('data-places-loaded') > 0", timeout=120_000)
         assert page.locator(".agg-cell").count() == 0
         assert page.get_attribute("body", "data-aggregate-cells") == "0"

@@ -409,7 +409,8 @@
     params: function () { var p = withLang(filterParams()); p.set("limit", "5000"); return p; },
     // points only once the aggregate answer for this zoom says the view holds few enough
     skip: function () { return noLayerChosen() || !aggregates.pointsWanted(); },
-    onData: applyPlaces,
+    // a skip while waiting for the aggregate answer changes nothing (the answer clears or reloads)
+    onData: function (data, info) { if (data || noLayerChosen()) applyPlaces(data, info); },
     onError: function () { mapStatus.textContent = T.error; }
   });
   aggregates.load(true);
