@@ -54,29 +54,31 @@ def libpq_url(url: str) -> str:
 CONNECT_TIMEOUT_S = 2
 
 
-_engines: dict[tuple[str, bool], Engine] = {}
+_engines: dict[str, Engine] = {}
+_read_engines: dict[str, Engine] = {}
 
 
 def get_engine(url: str | None = None, readonly: bool = False) -> Engine:
     """One engine (and connection pool) per database URL for the life of the process.
 
-    `readonly`: a second pool on the same server whose connections are in autocommit mode, for
-    requests that only read: each statement is its own snapshot, and there is no BEGIN and no
-    ROLLBACK round trip around it (a nearest-places request is then a ping and one query)."""
+    `readonly`: the same pool, with each checkout in autocommit mode, for requests that only
+    read: every statement is its own snapshot and there is no BEGIN and no ROLLBACK round trip
+    around it (a nearest-places request is then one query)."""
     url = url or database_url()
-    key = (url, readonly)
-    if key not in _engines:
+    if url not in _engines:
         engine = create_engine(
-            url, pool_pre_ping=not readonly, future=True, pool_size=5, max_overflow=10, pool_timeout=5,
-            isolation_level="AUTOCOMMIT" if readonly else None,
+            url, future=True, pool_size=5, max_overflow=10, pool_timeout=5,
             # jit off: the planner's cost for PostGIS functions makes short map queries "expensive"
             # enough for LLVM JIT, which then spends seconds compiling a query that runs in milliseconds
             connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "tsunagari",
                           "options": "-c jit=off"})
-        if readonly:
-            _ping_when_idle(engine)
-        _engines[key] = engine
-    return _engines[key]
+        _ping_when_idle(engine)
+        _engines[url] = engine
+    if not readonly:
+        return _engines[url]
+    if url not in _read_engines:
+        _read_engines[url] = _engines[url].execution_options(isolation_level="AUTOCOMMIT")
+    return _read_engines[url]
 
 
 IDLE_PING_S = 1.0
@@ -96,7 +98,9 @@ def _ping_when_idle(engine: Engine) -> None:
         now = time.monotonic()
         if now - record.info.get("used", 0.0) >= IDLE_PING_S:
             try:
-                dbapi_conn.execute("SELECT 1")   # autocommit: one round trip, no transaction
+                dbapi_conn.execute("SELECT 1")
+                if not dbapi_conn.autocommit:
+                    dbapi_conn.rollback()
             except Exception as error:  # noqa: BLE001 - any failure means: use another connection
                 raise exc.DisconnectionError(str(error)) from error
         record.info["used"] = now
@@ -109,6 +113,7 @@ def _ping_when_idle(engine: Engine) -> None:
 
 def dispose_engines() -> None:
     """Close every pooled connection (before the database server is stopped)."""
+    _read_engines.clear()
     while _engines:
         _engines.popitem()[1].dispose()
 
