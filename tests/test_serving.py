@@ -235,3 +235,17 @@ def test_lean_rows_give_the_same_public_output_as_place_objects(shared_demo_url,
         assert cut == lean_cut and [search.feature(p, "en") for p in rows] == [search.feature(p, "en") for p in lean_rows]
     row = search.nearest(s, 34.69, 135.70, limit=1, lean=True)[0][0]
     assert "point" not in row._fields and "public_point" not in row._fields
+
+
+def test_hot_api_reads_run_in_autocommit_and_other_requests_in_a_transaction(shared_demo_url):
+    from web import db_session
+    app = make_app(shared_demo_url)
+    for path, method, autocommit in [("/api/places", "GET", True), ("/api/search", "GET", True),
+                                     ("/hsds/services", "GET", False), ("/", "GET", False),
+                                     ("/api/places", "POST", False)]:
+        with app.test_request_context(path, method=method):
+            app.preprocess_request()
+            from flask import request
+            request.url_rule = app.url_map.bind("localhost").match(path, method="GET", return_rule=True)[0]
+            session = db_session()
+            assert session.connection().connection.dbapi_connection.autocommit is autocommit, (path, method)

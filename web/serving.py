@@ -34,6 +34,8 @@ PIN_SECONDS = 10
 # Public GET endpoints whose answers depend only on the URL and the language: cacheable.
 CACHEABLE_PREFIXES = ("/api/places", "/api/search", "/api/areas", "/api/aggregates")
 API_MAX_AGE_S = 60
+# Short read-only API requests that run in autocommit (no BEGIN/ROLLBACK round trips): the hot paths.
+FAST_READS = {"api.places", "api.place", "api.search_endpoint", "api.aggregates", "api.areas", "api.areas_at"}
 
 
 def install(app: Flask) -> None:
@@ -59,7 +61,8 @@ def _install_database(app: Flask) -> None:
 
     def db() -> Session:
         if "db" not in g:
-            g.db = router.session(readonly=_read_only_request())
+            readonly = _read_only_request()
+            g.db = router.session(readonly=readonly, autocommit=readonly and request.endpoint in FAST_READS)
         return g.db
 
     app.extensions["tsunagari_db"] = db

@@ -100,8 +100,8 @@ class Router:
         self.replicas = [Backend(u, "replica", REPLICA_RETRY_S) for u in replica_urls if u]
         self._turn = itertools.count()
 
-    def _open(self, backend: Backend, readonly: bool = False) -> Session:
-        session = Session(bind=backend.read_engine if readonly else backend.engine, expire_on_commit=False)
+    def _open(self, backend: Backend, autocommit: bool = False) -> Session:
+        session = Session(bind=backend.read_engine if autocommit else backend.engine, expire_on_commit=False)
         try:
             session.connection()
         except CONNECTION_ERRORS as exc:
@@ -112,8 +112,10 @@ class Router:
         session.info["backend"] = backend
         return session
 
-    def session(self, readonly: bool = False) -> Session:
+    def session(self, readonly: bool = False, autocommit: bool = False) -> Session:
         """A session on a replica (readonly, when one answers) or on the primary.
+        `autocommit` (for short read-only requests): each statement on its own, no BEGIN/ROLLBACK
+        round trips — not for server-side cursors (yield_per) or reads that need one snapshot.
         Raises DatabaseUnavailable when the primary is needed and cannot be reached."""
         if readonly and self.replicas:
             start = next(self._turn)
@@ -122,13 +124,13 @@ class Router:
                 if not replica.available():
                     continue
                 try:
-                    return self._open(replica, readonly=True)
+                    return self._open(replica, autocommit=autocommit)
                 except CONNECTION_ERRORS:
                     continue
         if not self.primary.available():
             raise DatabaseUnavailable(self.primary.last_error or "")
         try:
-            return self._open(self.primary, readonly=readonly)
+            return self._open(self.primary, autocommit=readonly and autocommit)
         except CONNECTION_ERRORS as exc:
             raise DatabaseUnavailable(str(exc)) from exc
 
