@@ -16,7 +16,7 @@ def _page(browser, width, height):
 
 def _ready(page):
     page.wait_for_selector('body[data-ready="1"]')
-    page.wait_for_function("document.body.dataset.loading === ''")
+    page.wait_for_function("() => document.body.dataset.loading === ''")  # a function: CSP forbids eval
 
 
 def _in_viewport(page, selector, width, height):

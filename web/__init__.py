@@ -53,10 +53,11 @@ def create_app(config: dict | None = None) -> Flask:
         lang = request.args.get("lang")
         if lang in ("ja", "en"):
             resp.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax")
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         return resp
 
     _register_error_handlers(app)
+    from web import serving
+    serving.install(app)  # database routing, health, errors, headers, caching (web/serving.py)
 
     from web import api, coordinator, coverage, meeting, public
     from web import hsds, ical, ogc

@@ -61,12 +61,23 @@ def _metres_per_degree_floor(lat: float, reach_deg: float) -> float:
     return 111_000.0 * math.cos(math.radians(worst))
 
 
-def nearest_select(lat: float, lon: float, layers: list[str] | None = None, where=None):
-    """SELECT place, metres, planar distance ... ORDER BY public_point <-> here (KNN on the GiST index)."""
+def first_batch(limit: int) -> int:
+    """How many candidates the nearest search fetches first (see nearest_places)."""
+    return max(limit * 2, limit + 20)
+
+
+def nearest_select(lat: float, lon: float, layers: list[str] | None = None, where=None, lean: bool = False):
+    """SELECT place, metres, planar distance ... ORDER BY public_point <-> here (KNN on the GiST index).
+    lean: only the public columns (geo.places.privacy.public_columns) + distance + planar, as rows."""
     here = func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
     distance = func.ST_Distance(func.geography(Place.public_point), func.geography(here))
     planar = Place.public_point.op("<->", return_type=Float)(here)
-    q = select(Place, distance, planar).where(Place.public_point.is_not(None), active_on())
+    if lean:
+        from geo.places.privacy import public_columns
+        q = select(*public_columns(), distance.label("distance"), planar.label("planar"))
+    else:
+        q = select(Place, distance, planar)
+    q = q.where(Place.public_point.is_not(None), active_on())
     if layers:
         q = q.where(Place.layer.in_(layers))
     if where is not None:
@@ -74,8 +85,22 @@ def nearest_select(lat: float, lon: float, layers: list[str] | None = None, wher
     return q.order_by(planar)
 
 
+_PLAIN_LEAN_NEAREST: tuple = (None, None)
+
+
+def _plain_lean_nearest():
+    """The no-filter lean nearest statement, built once a day (active_on() holds today's date)."""
+    global _PLAIN_LEAN_NEAREST
+    today = clock.today()
+    if _PLAIN_LEAN_NEAREST[0] != today:
+        from sqlalchemy import bindparam
+        _PLAIN_LEAN_NEAREST = (today, nearest_select(bindparam("lat", type_=Float), bindparam("lon", type_=Float),
+                                                     lean=True))
+    return _PLAIN_LEAN_NEAREST[1]
+
+
 def nearest_places(session: Session, lat: float, lon: float, layers: list[str] | None = None,
-                   limit: int = 20, where=None, accept=None) -> list[tuple[Place, float]]:
+                   limit: int = 20, where=None, accept=None, lean: bool = False) -> list[tuple]:
     """The `limit` places nearest in metres, by the KNN operator on the GiST index of public_point.
 
     `<->` orders by planar distance in degrees, which is not metric order (a degree of
@@ -84,19 +109,43 @@ def nearest_places(session: Session, lat: float, lon: float, layers: list[str] |
     could still be nearer: exact, and still an index scan. `where` adds SQL conditions;
     `accept(place)` is a Python check for what SQL cannot express (schedule bands).
     Distances are from the public point only, so they never reveal a private location.
+    Returns (place, metres) pairs; with `lean` the place is a row of the public columns
+    (for the hot paths: no ORM objects, no geometry parsing), which geo.places.privacy reads
+    the same way as a Place.
     """
-    q = nearest_select(lat, lon, layers, where)
-    batch = max(limit * 2, limit + 20)
+    batch = first_batch(limit)
+    if lean and not layers and where is None:
+        # the commonest request: one statement built once, with parameters
+        q, params = _plain_lean_nearest(), {"lat": lat, "lon": lon}
+    else:
+        q, params = nearest_select(lat, lon, layers, where, lean=lean), {}
     while True:
-        rows = session.execute(q.limit(batch)).all()
-        kept = [(p, float(d)) for p, d, _ in rows if accept is None or accept(p)]
+        rows = session.execute(q.limit(batch), params).all()
+        if lean:
+            triples = [(r, r.distance, r.planar) for r in rows]
+        else:
+            triples = rows
+        kept = [(p, float(d)) for p, d, _ in triples if accept is None or accept(p)]
         kept.sort(key=lambda pd: (pd[1], pd[0].id))
         if len(rows) < batch:           # everything that matches was fetched
             return kept[:limit]
-        reach = float(rows[-1][2])      # no unfetched place is nearer than this, in degrees
+        reach = float(triples[-1][2])   # no unfetched place is nearer than this, in degrees
         if len(kept) >= limit and kept[limit - 1][1] <= reach * _metres_per_degree_floor(lat, reach):
             return kept[:limit]
         batch *= 4
+
+
+def places_in_bbox_lean(session: Session, bbox: BBox, where=None, limit: int | None = None):
+    """Rows of the public columns of the active places whose public point is in the box, by id."""
+    from geo.places.privacy import public_columns
+    q = select(*public_columns()).where(Place.public_point.is_not(None),
+                                        func.ST_Intersects(Place.public_point, bbox.envelope()), active_on())
+    if where is not None:
+        q = q.where(where)
+    q = q.order_by(Place.id)
+    if limit is not None:
+        q = q.limit(limit)
+    return session.execute(q).all()
 
 
 def areas_at(session: Session, lat: float, lon: float, kinds: list[str] | None = None) -> list[Area]:
