@@ -38,7 +38,6 @@ sys.path.insert(0, str(ROOT))
 from scripts.bench_nearest import BOX, generate  # noqa: E402
 
 LIMIT = 10
-SENTINEL_LAT, SENTINEL_LON = 34.123456, 135.654321
 
 WRK_LUA = """
 math.randomseed(%(seed)d)
@@ -60,14 +59,26 @@ def ensure_wrk() -> str:
 
 
 def nearest_sql() -> str:
-    """The statement the API runs for near=lat,lon&limit=10 (first batch), as pgbench SQL."""
+    """The statement the API runs for near=lat,lon&limit=10 (geo.places.queries: the first batch
+    of KNN candidates, the 10 nearest of them in metres), as pgbench SQL."""
+    import datetime as dt
+
     from sqlalchemy.dialects import postgresql
 
     from geo.places import queries
-    stmt = queries.nearest_select(SENTINEL_LAT, SENTINEL_LON, lean=True).limit(queries.first_batch(LIMIT))
-    sql = str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
-    sql = sql.replace(repr(SENTINEL_LAT), ":lat").replace(repr(SENTINEL_LON), ":lon")
-    assert ":lat" in sql and ":lon" in sql, sql
+    compiled = queries._plain_lean_nearest_stmt().compile(dialect=postgresql.psycopg.dialect())
+    values = {**compiled.params, "batch": queries.first_batch(LIMIT), "lim": LIMIT}
+
+    def literal(m: re.Match) -> str:
+        name = m.group(1)
+        if name in ("lat", "lon"):
+            return ":" + name
+        v = values[name]
+        if isinstance(v, (dt.date, str)):
+            return "'" + str(v).replace("'", "''") + "'"
+        return str(v)
+    sql = re.sub(r"%\((\w+)\)s", literal, str(compiled))
+    assert ":lat" in sql and ":lon" in sql and "%(" not in sql, sql
     return " ".join(sql.split())
 
 

@@ -26,6 +26,8 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or database_url()
+    from web.jsonfast import OrjsonProvider
+    app.json = OrjsonProvider(app)
     app.json.ensure_ascii = False
     make_session = session_factory(app.config["DATABASE_URL"])
 

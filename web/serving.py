@@ -20,6 +20,7 @@ import secrets
 from urllib.parse import urlparse
 
 from flask import Flask, g, jsonify, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from markupsafe import Markup
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
@@ -42,12 +43,37 @@ FAST_READS = {"api.places", "api.place", "api.search_endpoint", "api.aggregates"
 
 
 def install(app: Flask) -> None:
+    app.session_interface = LeanCookieSession()
     _install_database(app)
     _install_health(app)
     _install_errors(app)
     _install_compression(app)   # before the caching hook: Flask runs after_request hooks in reverse
     _install_caching(app)
     _install_headers(app)
+
+
+# --------------------------------------------------------------------------- the session cookie
+class LeanCookieSession(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, minus the per-request work a public request does not need:
+    no signer is built for a request that carries no session cookie (a resident's map, the API),
+    and the signer is built once per secret key instead of once per request."""
+
+    def __init__(self):
+        self._signers: dict = {}
+
+    def get_signing_serializer(self, app: Flask):
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        signer = self._signers.get(key)
+        if signer is None:
+            signer = super().get_signing_serializer(app)
+            if signer is not None:
+                self._signers = {key: signer}   # a new key replaces the old one
+        return signer
+
+    def open_session(self, app: Flask, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 # --------------------------------------------------------------------------- database routing
@@ -202,7 +228,8 @@ def _install_caching(app: Flask) -> None:
             resp.headers["Cache-Control"] = f"public, max-age={API_MAX_AGE_S}"
             resp.vary.add("Cookie")
             resp.set_etag(hashlib.blake2b(resp.get_data(), digest_size=12).hexdigest())
-            resp.make_conditional(request)
+            if request.environ.get("HTTP_IF_NONE_MATCH"):   # only a revalidation can become a 304
+                resp.make_conditional(request)
         return resp
 
 
@@ -252,10 +279,19 @@ def _install_headers(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.filters["nonced"] = nonced
 
+    plain_policy: dict = {}
+
     @app.after_request
     def security_headers(resp):
         h = resp.headers
-        h.setdefault("Content-Security-Policy", _content_security_policy(app, g.get("csp_nonce")))
+        nonce = g.get("csp_nonce")
+        if nonce is None:   # the same policy for every response without inline code (the API): built once
+            policy = plain_policy.get(app.config.get("TILE_URL"))
+            if policy is None:
+                policy = plain_policy[app.config.get("TILE_URL")] = _content_security_policy(app, None)
+        else:
+            policy = _content_security_policy(app, nonce)
+        h.setdefault("Content-Security-Policy", policy)
         h.setdefault("X-Content-Type-Options", "nosniff")
         h.setdefault("Referrer-Policy", "same-origin")
         h.setdefault("X-Frame-Options", "SAMEORIGIN")

@@ -85,18 +85,58 @@ def nearest_select(lat: float, lon: float, layers: list[str] | None = None, wher
     return q.order_by(planar)
 
 
-_PLAIN_LEAN_NEAREST: tuple = (None, None)
+# The hot statements compiled to SQL text once a day (active_on() holds today's date): run with
+# Connection.exec_driver_sql, they skip SQLAlchemy's per-call statement building, cache-key
+# walk and compilation; psycopg prepares them on the server after a few uses.
+_COMPILED: dict[str, tuple] = {}
 
 
-def _plain_lean_nearest():
-    """The no-filter lean nearest statement, built once a day (active_on() holds today's date)."""
-    global _PLAIN_LEAN_NEAREST
+def _compiled(key: str, build, dialect) -> tuple[str, dict]:
     today = clock.today()
-    if _PLAIN_LEAN_NEAREST[0] != today:
-        from sqlalchemy import bindparam
-        _PLAIN_LEAN_NEAREST = (today, nearest_select(bindparam("lat", type_=Float), bindparam("lon", type_=Float),
-                                                     lean=True))
-    return _PLAIN_LEAN_NEAREST[1]
+    hit = _COMPILED.get(key)
+    if hit is None or hit[0] != today:
+        compiled = build().compile(dialect=dialect)
+        sql = str(compiled)
+        assert "POSTCOMPILE" not in sql, sql   # only fixed-shape statements here
+        hit = _COMPILED[key] = (today, sql, dict(compiled.params))
+    return hit[1], hit[2]
+
+
+def _run_compiled(session: Session, key: str, build, params: dict) -> list:
+    """Run a compiled hot statement on the session's connection through the driver itself
+    (psycopg, prepared on the server, rows as named tuples). A driver error is raised as
+    SQLAlchemy's (so the web layer's 503 for a lost database still applies), and a dead
+    connection is invalidated so the pool replaces it."""
+    from psycopg.rows import namedtuple_row
+    from sqlalchemy import exc as sa_exc
+
+    sql, fixed = _compiled(key, build, session.get_bind().dialect)
+    conn = session.connection()
+    driver = conn.connection.driver_connection
+    values = {**fixed, **params}
+    try:
+        with driver.cursor(row_factory=namedtuple_row) as cur:
+            cur.execute(sql, values, prepare=True)
+            return cur.fetchall()
+    except conn.dialect.loaded_dbapi.Error as err:
+        lost = conn.dialect.is_disconnect(err, driver, None) or driver.closed
+        if lost:
+            conn.invalidate(err)
+        raise sa_exc.DBAPIError.instance(sql, values, err, conn.dialect.loaded_dbapi.Error,
+                                         connection_invalidated=lost, dialect=conn.dialect) from err
+
+
+def _plain_lean_nearest_stmt():
+    """The `batch` candidates nearest by the KNN operator, but only the `limit` nearest of them in
+    metres come back, with what the exactness check needs: how many candidates there were and the
+    planar distance of the farthest (so the wire carries 10 rows, not 30)."""
+    from sqlalchemy import Integer, bindparam
+    cand = nearest_select(bindparam("lat", type_=Float), bindparam("lon", type_=Float),
+                          lean=True).limit(bindparam("batch", type_=Integer)).cte("cand")
+    reach = select(func.max(cand.c.planar)).scalar_subquery().label("reach")
+    fetched = select(func.count()).select_from(cand).scalar_subquery().label("fetched")
+    return (select(cand, reach, fetched).order_by(cand.c.distance, cand.c.id)
+            .limit(bindparam("lim", type_=Integer)))
 
 
 def nearest_places(session: Session, lat: float, lon: float, layers: list[str] | None = None,
@@ -114,13 +154,21 @@ def nearest_places(session: Session, lat: float, lon: float, layers: list[str] |
     the same way as a Place.
     """
     batch = first_batch(limit)
-    if lean and not layers and where is None:
-        # the commonest request: one statement built once, with parameters
-        q, params = _plain_lean_nearest(), {"lat": lat, "lon": lon}
-    else:
-        q, params = nearest_select(lat, lon, layers, where, lean=lean), {}
+    if lean and not layers and where is None and accept is None:
+        # the commonest request: one statement compiled once, ranked in metres by the database
+        while True:
+            rows = _run_compiled(session, "nearest", _plain_lean_nearest_stmt,
+                                 {"lat": lat, "lon": lon, "batch": batch, "lim": limit})
+            kept = [(r, float(r.distance)) for r in rows]
+            if not rows or rows[0].fetched < batch:
+                return kept
+            reach = float(rows[0].reach)
+            if len(kept) >= limit and kept[limit - 1][1] <= reach * _metres_per_degree_floor(lat, reach):
+                return kept
+            batch *= 4
+    q = nearest_select(lat, lon, layers, where, lean=lean)
     while True:
-        rows = session.execute(q.limit(batch), params).all()
+        rows = session.execute(q.limit(batch)).all()
         if lean:
             triples = [(r, r.distance, r.planar) for r in rows]
         else:
@@ -135,11 +183,25 @@ def nearest_places(session: Session, lat: float, lon: float, layers: list[str] |
         batch *= 4
 
 
+def _plain_bbox_stmt():
+    from sqlalchemy import Integer, bindparam
+    return _bbox_lean_select(BBox(*(bindparam(k, type_=Float) for k in ("west", "south", "east", "north")))
+                             ).order_by(Place.id).limit(bindparam("lim", type_=Integer))
+
+
+def _bbox_lean_select(bbox: BBox):
+    from geo.places.privacy import public_columns
+    return select(*public_columns()).where(Place.public_point.is_not(None),
+                                           func.ST_Intersects(Place.public_point, bbox.envelope()), active_on())
+
+
 def places_in_bbox_lean(session: Session, bbox: BBox, where=None, limit: int | None = None):
     """Rows of the public columns of the active places whose public point is in the box, by id."""
-    from geo.places.privacy import public_columns
-    q = select(*public_columns()).where(Place.public_point.is_not(None),
-                                        func.ST_Intersects(Place.public_point, bbox.envelope()), active_on())
+    if where is None and limit is not None:
+        return _run_compiled(session, "bbox", _plain_bbox_stmt,
+                             {"west": bbox.west, "south": bbox.south, "east": bbox.east, "north": bbox.north,
+                              "lim": limit})
+    q = _bbox_lean_select(bbox)
     if where is not None:
         q = q.where(where)
     q = q.order_by(Place.id)
