@@ -117,9 +117,11 @@ def run_pgbench(cluster, seconds: int, connections: int) -> dict:
 
 
 def _ms(text: str) -> float:
-    m = re.match(r"([0-9.]+)(us|ms|s)", text)
+    m = re.match(r"([0-9.]+)(us|ms|s|m)$", text)
+    if m is None:
+        raise SystemExit(f"wrk latency not understood: {text!r}")
     value, unit = float(m.group(1)), m.group(2)
-    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    return value * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
 def run_wrk(base: str, seconds: int, connections: int) -> dict:
@@ -135,6 +137,8 @@ def run_wrk(base: str, seconds: int, connections: int) -> dict:
     if proc.returncode != 0 or "Requests/sec" not in out:
         raise SystemExit(f"wrk failed:\n{out}\n{proc.stderr}")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if not re.search(r"99%\s+\S+", out):
+        raise SystemExit(f"wrk output not understood:\n{out}")
     return {"rate": float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1)),
             "p50": _ms(re.search(r"50%\s+(\S+)", out).group(1)),
             "p99": _ms(re.search(r"99%\s+(\S+)", out).group(1)),

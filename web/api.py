@@ -77,12 +77,13 @@ def search_endpoint(muni: str | None = None):
         out["date"] = _date_info(filters, search.date_note(session, origin.lat, origin.lon, filters, len(rows)), lang)
         if not rows and search.nothing_near(session, origin.lat, origin.lon):
             out["message"] = vocab.text("search.nothing_near", lang)
-        helper = search.help_desk(session, origin.lat, origin.lon)
+        here = search.areas_here(session, origin.lat, origin.lon)   # one query for both uses
+        helper = search.help_desk(session, origin.lat, origin.lon, areas=here)
         if helper:
             out["help"] = {"by": helper["by"], "area": helper["area"],
                            "place": search.result(helper["place"], lang, distance=helper.get("distance"))}
         out["areas"] = [{"id": a.id, "kind": a.kind, "code": a.code, "name": a.name}
-                        for a in search.areas_here(session, origin.lat, origin.lon)]
+                        for a in here]
     return jsonify(out)
 
 

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 
 from sqlalchemy import Float, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from geo.storage.models import Area, Dataset, Place
 from geo import clock
@@ -212,7 +212,8 @@ def places_in_bbox_lean(session: Session, bbox: BBox, where=None, limit: int | N
 
 def areas_at(session: Session, lat: float, lon: float, kinds: list[str] | None = None) -> list[Area]:
     here = func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
-    q = select(Area).where(func.ST_Intersects(Area.geom, here))
+    # the outline itself is not needed by anyone asking "which areas are here" (and is the bulk of a row)
+    q = select(Area).options(defer(Area.geom)).where(func.ST_Intersects(Area.geom, here))
     if kinds:
         q = q.where(Area.kind.in_(kinds))
     return list(session.scalars(q.order_by(Area.kind, Area.name)))

@@ -417,13 +417,15 @@ def nothing_near(session: Session, lat: float, lon: float, within_m: float = NEA
     return not near or near[0][1] > within_m
 
 
-def help_desk(session: Session, lat: float, lon: float) -> dict[str, Any] | None:
+def help_desk(session: Session, lat: float, lon: float, areas: list[Area] | None = None) -> dict[str, Any] | None:
     """The support branch responsible for the point (its catchment covers it); if no catchment
-    covers the point, the nearest place with a consultation desk. Public fields only."""
-    for area in queries.areas_at(session, lat, lon, ["catchment"]):
+    covers the point, the nearest place with a consultation desk (a row of the public columns).
+    Public fields only. `areas`: the areas at the point, when the caller has them already."""
+    found = queries.areas_at(session, lat, lon, ["catchment"]) if areas is None else areas
+    for area in (a for a in found if a.kind == "catchment"):
         if area.place is not None and area.place.status == "active":
             return {"by": "catchment", "area": {"id": area.id, "name": area.name}, "place": area.place}
-    near = queries.nearest_places(session, lat, lon, None, 1, where=Place.has_consultation.is_(True))
+    near = queries.nearest_places(session, lat, lon, None, 1, where=Place.has_consultation.is_(True), lean=True)
     if near and near[0][1] <= NEAR_RADIUS_M:
         return {"by": "nearest", "area": None, "place": near[0][0], "distance": near[0][1]}
     return None
