@@ -137,11 +137,12 @@ def run_wrk(base: str, seconds: int, connections: int) -> dict:
     if proc.returncode != 0 or "Requests/sec" not in out:
         raise SystemExit(f"wrk failed:\n{out}\n{proc.stderr}")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if not re.search(r"99%\s+\S+", out):
+    dist = out.split("Latency Distribution", 1)[-1]   # not the "+/- Stdev" percentages above it
+    if not re.search(r"^\s*99%\s+\S+", dist, re.M):
         raise SystemExit(f"wrk output not understood:\n{out}")
     return {"rate": float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1)),
-            "p50": _ms(re.search(r"50%\s+(\S+)", out).group(1)),
-            "p99": _ms(re.search(r"99%\s+(\S+)", out).group(1)),
+            "p50": _ms(re.search(r"^\s*50%\s+(\S+)", dist, re.M).group(1)),
+            "p99": _ms(re.search(r"^\s*99%\s+(\S+)", dist, re.M).group(1)),
             "n": int(re.search(r"(\d+) requests in", out).group(1)),
             "errors": int(errors.group(1)) if errors else 0}
 
