@@ -16,3 +16,15 @@ def now() -> dt.datetime:
 def today() -> dt.date:
     """Today's date in Japan."""
     return now().date()
+
+
+def in_japan(ts: dt.datetime) -> dt.datetime:
+    """A stored timestamp as Japan time (a naive one is taken as UTC, as PostgreSQL stores it)."""
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=dt.timezone.utc)
+    return ts.astimezone(JST)
+
+
+def japan_date(ts: dt.datetime) -> dt.date:
+    """The Japan date of a stored timestamp (更新日, 受付日): 2026-11-23 22:54 UTC is 11月24日."""
+    return in_japan(ts).date()

@@ -121,6 +121,7 @@ VOCABULARIES: dict[str, Table] = {
         "lon": ("経度", "Longitude"),
         "fictional": ("架空のサンプル", "Fictional sample"),
         "change": ("状態", "Status"),
+        "number": ("地図の番号", "Number on the map"),
     },
     # the coverage table export (web/coverage.py), in this order
     "coverage_csv_column": {
@@ -414,7 +415,11 @@ _MEETING: Table = {
     'meeting.consult': ('相談できる場所だけ', 'Consultation only'),
     'meeting.coverage_layer': ('充足度を塗る種類', 'Coverage shading for'),
     'meeting.none': ('なし', 'None'),
-    'meeting.focus_hint': ('区域をクリックすると、その区域に注目します。', 'Click an area to focus on it.'),
+    'meeting.focus_hint': ('区域の一覧から選ぶか、地図の区域をクリックすると、その区域に注目します。',
+                           'Pick an area in the list, or click it on the map, to focus on it.'),
+    'meeting.area_list': ('区域の一覧', 'Areas'),
+    'meeting.area_button': ('{area}に注目', 'Focus on {area}'),
+    'meeting.coverage_of': ('塗り分け：{layer}の充足度', 'Shading: coverage by {layer}'),
     'meeting.clear_focus': ('全体を表示', 'Show all'),
     'meeting.population': ('人口', 'Population'),
     'meeting.ageing': ('高齢化率', 'Share aged 65+'),
@@ -437,8 +442,8 @@ _MEETING: Table = {
     'meeting.pdf_a4': ('PDF（A4横）', 'PDF (A4 landscape)'),
     'meeting.pdf_a3': ('PDF（A3横）', 'PDF (A3 landscape)'),
     'meeting.png': ('画像（PNG）', 'Image (PNG)'),
-    'meeting.html': ('地図ファイル（HTML・オフライン）', 'Map file (HTML, offline)'),
-    'meeting.csv': ('場所の一覧（CSV）', 'List of places (CSV)'),
+    'meeting.html': ('地図ファイル（HTML）', 'Map file (HTML)'),
+    'meeting.csv': ('一覧（CSV）', 'List (CSV)'),
     'meeting.copy_link': ('この表示のリンク', 'Link to this view'),
     'meeting.legend': ('凡例', 'Legend'),
     'meeting.approx': ('破線の枠 = おおよその位置', 'Dashed edge = approximate location'),
@@ -473,6 +478,12 @@ _EXPORT: Table = {
     'export.people': ('人', ''),
     'export.kasho': ('か所', ''),
     'export.then_now': ('比較', 'Comparison'),
+    'export.coverage_of': ('塗り分け：{layer}の充足度', 'Shading: coverage by {layer}'),
+    'export.place_list': ('場所の一覧（番号は地図の番号）', 'Places (numbers as on the map)'),
+    'export.list_more': ('ほか{n}か所（CSVの一覧をご覧ください）', '{n} more (see the CSV list)'),
+    'export.moved': ('線の先の点 = 実際の位置（番号が重ならないよう離して表示）', 'Dot at a line end = actual location (numbers moved apart so none hides another)'),
+    'export.names_left_out_n': ('場所が足りず{n}区域の名前を省きました（拡大した地図や区域の一覧をご覧ください）', 'The names of {n} areas did not fit (see a closer map or the list of areas)'),
+    'export.names_left_out': ('場所が足りず名前を省いた区域：{names}', 'Areas whose name did not fit: {names}'),
 }
 
 _EXTRA_PAGE: Table = {
@@ -1033,6 +1044,8 @@ MESSAGES.update(_RESIDENT_DATES)
 
 # The printed list (/list): a 社協 handout for one area.
 _HANDOUT: Table = {
+    "list_area_unknown": ("その区域は見つかりませんでした。下の一覧から区域を選んでください。",
+                          "That area was not found. Choose an area from the list below."),
     "list_help_heading": ("相談先", "Where to ask for help"),
     "list_help_intro": ("困りごとの相談は、まずここへ電話してください。", "For any worry, call here first."),
     "list_map_heading": ("地図", "Map"),

@@ -155,7 +155,8 @@ def test_admin_page_manages_users(accounts, session_for):
     assert new.municipalities == ["29209", "13105"] and new.role == "coordinator"
     # disabling ends that user's sessions at once
     coord = accounts.client("ikoma")
-    assert coord.get("/manage").status_code == 200
+    dashboard = coord.get("/manage")
+    assert dashboard.status_code == 200 and "<h2>奈良県生駒市</h2>" in dashboard.get_data(as_text=True)
     r = admin.post(f"/admin/users/{accounts.ids['ikoma']}", data={"action": "disable", "csrf_token": admin.csrf})
     assert r.status_code == 302
     assert coord.get("/manage").status_code == 302

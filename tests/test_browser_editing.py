@@ -100,6 +100,8 @@ def test_resident_report_approved_and_published(browser, site):
         rpage.goto(site.base + "/")
         rpage.click("#tell-us")
         rpage.wait_for_selector("#pick-map .leaflet-tile-pane, #pick-map.leaflet-container")
+        # without a base map the school districts show where one is (drawn by the one map module)
+        assert rpage.locator("#pick-map path.leaflet-interactive").count() >= 10
         rpage.get_by_label("名称", exact=True).fill("住民が教えた子ども食堂")
         rpage.get_by_label("種類", exact=True).select_option("kodomo_shokudo")
         # pick the point on the map

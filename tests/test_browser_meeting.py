@@ -156,3 +156,154 @@ def test_untrusted_names_are_text(browser, demo_db_url, session_for):
         context.close()
     finally:
         server.shutdown()
+
+
+SIZES = [(1920, 1080), (1280, 720), (1280, 800)]
+
+
+def _visible_label_rects(page, map_id="#map"):
+    return page.evaluate("""sel => Array.from(document.querySelectorAll(sel + ' .area-label'))
+        .filter(e => !e.classList.contains('is-hidden'))
+        .map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom, e.dataset.code]; })""",
+                         map_id)
+
+
+def _no_overlap(rects):
+    for i, a in enumerate(rects):
+        for b in rects[i + 1:]:
+            assert not (a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5), (a, b)
+
+
+@pytest.mark.parametrize("width,height", SIZES)
+def test_area_list_exports_legend_and_labels(browser, live_server, width, height):
+    """The area list focuses an area by keyboard and by mouse; the exports are in view without
+    opening 設定; the legend says whose coverage is shaded; area names never overlap on screen."""
+    context, page = _page(browser, width, height)
+    page.goto(live_server + "/meeting?on=2026-11-23&cov=salons")
+    _ready(page)
+    assert page.locator("#m-controls").is_hidden()
+    for sel in ("#x-pdf-a4", "#x-pdf-a3", "#x-png", "#x-html", "#x-csv"):
+        assert page.locator(sel).is_visible()
+        _in_viewport(page, sel, width, height)
+    assert page.locator("#legend-cov").inner_text() == "塗り分け：サロン・通いの場の充足度"
+    buttons = page.locator("#area-list button")
+    assert buttons.count() == 12
+    rects = _visible_label_rects(page)
+    assert len(rects) >= 6          # the rest appear when zooming in
+    _no_overlap(rects)
+
+    # keyboard: focus a button and press Enter
+    page.locator("#area-list button", has_text="真弓小学校").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#m-profile:not([hidden])")
+    _ready(page)
+    assert page.locator("#p-name").inner_text() == "真弓小学校"
+    assert page.locator("#area-list button[aria-pressed=true]").inner_text().startswith("真弓小学校")
+    code = page.evaluate("() => window.meetingState.area")
+    assert code and f"area={code}" in page.locator("#x-csv").get_attribute("href")
+    _no_overlap(_visible_label_rects(page))
+    assert "真弓小学校" in [r[4] and page.locator(f'#map .area-label[data-code="{r[4]}"]').inner_text().split("\n")[0]
+                           for r in _visible_label_rects(page)]
+    # mouse: another area
+    page.locator("#area-list button", has_text="あすか野小学校").click()
+    page.wait_for_function("document.getElementById('p-name').textContent === 'あすか野小学校'")
+    _ready(page)
+    assert page.locator("#m-focus-name").inner_text() == "あすか野小学校"
+    # zooming in lets more names show, still none over another
+    page.locator("#map .leaflet-control-zoom-in").click()
+    page.wait_for_timeout(500)
+    _no_overlap(_visible_label_rects(page))
+    assert page.errors == [] and outside_requests(page) == []
+    context.close()
+
+
+def test_a_click_near_a_border_picks_the_area_it_lands_in(browser, live_server, shared_demo_url):
+    """Focus 真弓小学校 (its outline is drawn 7 px wide), then click 2–3 px outside it: the area
+    that PostGIS says contains that point gets the focus, not the thick outline's owner."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(shared_demo_url)
+    context, page = _page(browser, 1280, 800)
+    page.goto(live_server + "/meeting?on=2026-11-23")
+    _ready(page)
+    page.locator("#area-list button", has_text="真弓小学校").click()
+    page.wait_for_selector("#m-profile:not([hidden])")
+    _ready(page)
+    page.wait_for_timeout(400)
+    mayumi = page.evaluate("() => window.meetingState.area")
+    # points just beside the focused outline (left and right of its vertices), in page pixels
+    probes = page.evaluate("""() => {
+        const m = document.getElementById('map'), box = m.getBoundingClientRect();
+        const out = [];
+        document.querySelectorAll('#map path.leaflet-interactive').forEach(p => {
+            if (parseFloat(p.getAttribute('stroke-width')) < 6) return;
+            const len = p.getTotalLength();
+            for (let i = 0; i < 60; i++) {
+                const q = p.getPointAtLength(len * i / 60);
+                for (const dx of [-3, -2, 2, 3]) out.push([q.x + dx, q.y]);
+            }
+        });
+        // overlay pane coordinates -> page coordinates
+        const pane = document.querySelector('#map .leaflet-overlay-pane svg');
+        const r = pane.getBoundingClientRect(), vb = pane.viewBox.baseVal;
+        return out.map(([x, y]) => [r.left + (x - vb.x), r.top + (y - vb.y)])
+                  .filter(([x, y]) => x > box.left + 60 && x < box.right - 60 && y > box.top + 60 && y < box.bottom - 60);
+    }""")
+    assert probes
+    picked = None
+    with engine.connect() as c:
+        for x, y in probes:
+            ll = page.evaluate("([x, y]) => { const m = document.getElementById('map').getBoundingClientRect();"
+                               " const ll = window.meetingMap.containerPointToLatLng([x - m.left, y - m.top]);"
+                               " return [ll.lat, ll.lng]; }", [x, y])
+            code = c.execute(text("SELECT code FROM area WHERE kind = 'elementary' AND "
+                                  "ST_Contains(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))"),
+                             {"lon": ll[1], "lat": ll[0]}).scalar()
+            if code and code != mayumi:
+                hit = page.evaluate("([x, y]) => document.elementFromPoint(x, y).tagName", [x, y])
+                if hit.lower() == "path":
+                    picked = (x, y, code)
+                    break
+    engine.dispose()
+    assert picked, "no point beside the outline inside a neighbour"
+    x, y, expected = picked
+    page.mouse.click(x, y)
+    page.wait_for_function("code => window.meetingState.area === code", arg=expected)
+    _ready(page)
+    assert page.locator("#area-list button[aria-pressed=true]").get_attribute("data-code") == expected
+    assert page.errors == []
+    context.close()
+
+
+@pytest.mark.parametrize("width,height", SIZES)
+def test_then_and_now_panel_fits(browser, live_server, width, height):
+    """The comparison panel is in view with no page scroll, also with an area focused and 設定 open."""
+    context, page = _page(browser, width, height)
+    page.goto(live_server + "/meeting?on=2026-11-23&then=2025-04-01&cov=salons")
+    _ready(page)
+    page.locator("#area-list button", has_text="生駒北小中学校").click()
+    page.wait_for_selector("#m-profile:not([hidden])")
+    _ready(page)
+    page.click("#m-toggle-controls")
+    page.wait_for_timeout(300)
+    for sel in ("#m-compare", "#box-then", "#box-now", "#attribution", "#x-pdf-a3"):
+        _in_viewport(page, sel, width, height)
+    side = page.locator("#m-side-scroll").bounding_box()
+    cmp = page.locator("#m-compare").bounding_box()
+    assert cmp["y"] >= side["y"] - 0.5 and cmp["y"] + cmp["height"] <= side["y"] + side["height"] + 0.5
+    assert page.evaluate("document.documentElement.scrollHeight <= window.innerHeight + 1")
+    assert page.evaluate("document.getElementById('m-side-scroll').scrollTop") == 0
+    _no_overlap(_visible_label_rects(page, "#map-then"))
+    assert page.errors == []
+    context.close()
+
+
+def test_english_area_kinds_and_legend(browser, live_server):
+    context, page = _page(browser, 1280, 720)
+    page.goto(live_server + "/meeting?on=2026-11-23&cov=kodomo_shokudo&lang=en")
+    _ready(page)
+    options = page.locator("#c-kind option").all_inner_texts()
+    assert "Town blocks" in options and not any("_" in o for o in options)
+    assert page.locator("#legend-cov").inner_text().startswith("Shading: coverage by ")
+    assert page.locator("#m-areas-h").inner_text() == "Areas"
+    context.close()

@@ -44,3 +44,18 @@ def _first_elementary(client) -> str:
     features = areas["features"] if isinstance(areas, dict) else areas
     props = features[0]["properties"] if "properties" in features[0] else features[0]
     return props["code"]
+
+
+def test_stored_timestamps_are_shown_as_japan_dates(utc_server):
+    """A place updated at 22:54 UTC on 23 November was updated on 24 November in Japan (更新日),
+    and an import run started then is shown at 07:54."""
+    from geo.places.search import updated_label
+    from geo.storage.models import Place
+    from web.coordinator import when
+    from tests.helpers import make_app
+
+    late = dt.datetime(2026, 11, 23, 22, 54, tzinfo=dt.timezone.utc)
+    assert updated_label(Place(updated_at=late), "ja") == "2026年11月24日（火）"
+    assert updated_label(Place(updated_at=late.replace(tzinfo=None)), "en") == "2026-11-24"
+    with make_app("postgresql://unused/none").test_request_context("/?lang=ja"):
+        assert when(late).endswith("07:54") and "11月24日" in when(late)

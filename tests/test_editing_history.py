@@ -69,6 +69,9 @@ def test_every_writer_is_recorded(accounts, session_for):
     page = c.get(f"/manage/places/{place.id}")
     body = page.get_data(as_text=True)
     assert page.status_code == 200 and "変更の履歴" in body and "300円" in body
+    # codes in the history are shown by their labels ("salons" → サロン・通いの場, "active" → 活動中)
+    assert "<b>種類</b>: — → サロン・通いの場<" in body and "<b>状況</b>: — → 活動中<" in body, body
+    assert "→ salons<" not in body and "→ active<" not in body
     s.expire_all()
     r = c.post(f"/manage/places/{place.id}", data={"csrf_token": c.csrf, "version": str(s.get(Place, place.id).version),
                                                     "name": place.name, "layer": place.layer, "fees": "無料",
@@ -106,3 +109,8 @@ def test_form_errors_beside_each_field(accounts):
     r = c.post("/manage/places/new?lang=en", data={"csrf_token": c.csrf, "municipality_code": "29209", "layer": "salons",
                                                    "name": "", "address": "奈良県生駒市元町一丁目"})
     assert 'id="err-name">Required' in r.get_data(as_text=True)
+    # the English form is English: target groups and the municipality by their names
+    en = c.get("/manage/places/new?lang=en").get_data(as_text=True)
+    assert "> Children</label>" in en and "> Older people</label>" in en and "> こども</label>" not in en
+    assert ">奈良県生駒市 (29209)</option>" in en
+    assert ">奈良県生駒市（29209）</option>" in c.get("/manage/places/new?lang=ja").get_data(as_text=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 from sqlalchemy import select
 
+from geo import clock
 from geo.storage.models import Dataset, ImportRun
 from geo.vocab import text as vocab_text
 from geo.places.schedule import format_date_ja
@@ -15,8 +16,10 @@ from web.i18n import current_lang
 bp = Blueprint("coordinator", __name__)
 
 def when(ts) -> str:
+    """A stored timestamp as people read it, in Japan time whatever the server's zone."""
     if ts is None:
         return ""
+    ts = clock.in_japan(ts)
     if current_lang() == "en":
         return ts.strftime("%Y-%m-%d %H:%M")
     return f"{format_date_ja(ts.date())} {ts.strftime('%H:%M')}"

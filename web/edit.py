@@ -14,13 +14,13 @@ from geo.accounts.scope import code5
 from geo.editing import freshness, history, service, submissions
 from geo.editing.fields import PLACE_FIELDS
 from geo.editing.history import Actor
-from geo.places import search
+from geo.places import queries, search, served
 from geo.places.privacy import editor_changes, editor_place
 from geo.places.schedule import format_next_en, format_next_ja, parse_schedule
 from geo.storage.models import OPERATOR_TYPES, PRECISIONS, STATUSES, TARGET_GROUPS, Place
-from web import db_session
+from web import db_session, maps
 from web.auth import current_scope, refuse, require, tv
-from web.i18n import current_lang
+from web.i18n import current_lang, label
 
 bp = Blueprint("edit", __name__)
 
@@ -217,20 +217,12 @@ def _form_context(place=None, values=None, errors=None, conflict=None, mode="edi
         "place_layers": [(l.id, l.name(lang)) for l in layers.place_layers()],
         "precisions": [(p, vocab.label("precision", p, lang)) for p in PRECISIONS],
         "statuses": [(s, vocab.label("status", s, lang)) for s in STATUSES],
-        "operator_types": [(o, o) for o in OPERATOR_TYPES], "target_groups": TARGET_GROUPS, "bool_selects": BOOL_SELECTS,
+        "operator_types": [(o, vocab.label("operator_type", o, lang)) for o in OPERATOR_TYPES], "target_groups": TARGET_GROUPS, "bool_selects": BOOL_SELECTS,
         "municipalities": _municipality_choices(scope),
         "can_edit": place is None or scope.can_edit(place.municipality_code),
-        "tile_url": current_app.config.get("TILE_URL"),
-        "map_center": map_center(),
+        "pick_config": maps.pick_config(db_session(), lang),
+        "attributions": queries.attributions(db_session()),   # the districts on the picking map
     }
-
-
-def map_center() -> str:
-    """'lat,lon' of the middle of the loaded school districts, where a point-picking map opens."""
-    from geo.analysis.meeting import area_bounds
-
-    b = area_bounds(db_session())
-    return f"{(b[0][0] + b[1][0]) / 2:.5f},{(b[0][1] + b[1][1]) / 2:.5f}" if b else ""
 
 
 def _form_data(form, creating: bool) -> dict:
@@ -408,12 +400,9 @@ def tokyo_time(iso: str | None) -> str:
     """An ISO timestamp as people read it, in Japan time whatever the server's zone."""
     import datetime as dt
 
-    if not iso:
-        return ""
-    ts = dt.datetime.fromisoformat(iso).astimezone(freshness.TOKYO)
-    if current_lang() == "en":
-        return ts.strftime("%Y-%m-%d %H:%M")
-    return f"{ts.year}年{ts.month}月{ts.day}日 {ts.strftime('%H:%M')}"
+    from web.coordinator import when
+
+    return when(dt.datetime.fromisoformat(iso)) if iso else ""
 
 
 @bp.app_template_filter("confirmed_month")
@@ -429,18 +418,35 @@ def confirmed_month(iso: str | None) -> str:
     return tv("confirmed_on", date=f"{d.year}年{d.month}月")
 
 
+# fields whose history values are codes: shown by their label, in the page's language
+_CODED_FIELDS = {"layer": "layer", "status": "status", "precision": "precision",
+                 "operator_type": "operator_type", "target_groups": "target_group"}
+
+
 @bp.app_template_filter("hval")
-def history_value(value) -> str:
-    """A value in the history, as text (escaped by Jinja like everything else)."""
+def history_value(value, field: str | None = None) -> str:
+    """A value in the history, as text (escaped by Jinja like everything else); codes by their label."""
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
         return tv("ui_yes") if value else tv("ui_no")
+    vocab_name = _CODED_FIELDS.get(field or "")
     if isinstance(value, list):
-        return "・".join(str(v) for v in value)
-    return str(value)
+        if field == "point" and len(value) == 2:
+            return f"{value[0]}, {value[1]}"
+        return "・".join(label(vocab_name, v) if vocab_name else str(v) for v in value)
+    return label(vocab_name, value) if vocab_name else str(value)
 
 
 @bp.app_context_processor
 def _inject():
-    return {"field_label": field_label, "code5": code5}
+    return {"field_label": field_label, "code5": code5, "municipality_name": served.display_name,
+            "municipality_option": municipality_option}
+
+
+def municipality_option(code: str) -> str:
+    """A municipality in a choice list: 奈良県生駒市（29209）."""
+    name = served.display_name(code)
+    if name == code:
+        return code
+    return f"{name} ({code})" if current_lang() == "en" else f"{name}（{code}）"

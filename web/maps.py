@@ -84,3 +84,14 @@ def offline_assets() -> OfflineAssets:
     vendor = Path(current_app.static_folder) / "vendor"
     return OfflineAssets(leaflet_js=vendor / "leaflet/leaflet.js", leaflet_css=vendor / "leaflet/leaflet.css",
                          leaflet_images=vendor / "leaflet/images", jquery_js=vendor / "jquery/jquery.min.js")
+
+
+def pick_config(session, lang: str) -> dict:
+    """The config of a point-picking map (place form, resident report): the municipality's school
+    districts to find one's way without a base map, fitted to them."""
+    from geo.analysis.meeting import area_bounds
+    from geo.places import queries
+
+    kinds = [l.id for l in layers.area_layers() if l.id == "elementary"] or [l.id for l in layers.area_layers()][:1]
+    areas = {k: queries.areas_geojson(session, k, simplify_deg=0.0001) for k in kinds}
+    return map_config(lang, bounds=area_bounds(session), areas=areas)

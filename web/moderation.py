@@ -6,11 +6,12 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 
 import layers
 from geo.editing import service, submissions
+from geo.places import queries
 from geo.places.privacy import editor_place, public_place
 from geo.storage.models import Place
-from web import db_session
+from web import db_session, maps
 from web.auth import client_key, current_scope, refuse, require, tv
-from web.edit import _form_context, error_messages, map_center
+from web.edit import _form_context, error_messages
 from web.i18n import current_lang
 
 bp = Blueprint("moderation", __name__)
@@ -53,7 +54,8 @@ def _report_page(kind: str, place=None, errors=None, values=None, status=200, do
     return render_template("report_form.html", kind=kind, place=public_place(place) if place else None,
                            errors=errors or {}, values=values or {}, done=done,
                            place_layers=[(l.id, l.name(lang)) for l in layers.place_layers()],
-                           tile_url=current_app.config.get("TILE_URL"), map_center=map_center()), status
+                           pick_config=maps.pick_config(db_session(), lang),
+                           attributions=queries.attributions(db_session())), status
 
 
 @bp.get("/report")

@@ -109,7 +109,7 @@ def _list_area(session):
         return None, filters
     area = search.resolve_area(session, request.args["area"])
     if area is None:
-        abort(404)
+        raise BadParameter("list_area_unknown")
     return area, filters
 
 
@@ -140,9 +140,11 @@ def list_page():
     try:
         area, filters = _list_area(session)
         size = params.choice("size", LIST_SIZES, "15")
-    except BadParameter as exc:  # the list of areas to choose from, with the message
-        return render_template("list.html", area=None, error=exc.message(lang), choices=search.list_choices(session),
-                               attributions=queries.attributions(session)), 400
+    except BadParameter as exc:  # the list of areas to choose from, with a message a resident can act on
+        error = t("list_area_unknown") if exc.code in ("param_area", "list_area_unknown") else exc.message(lang)
+        status = 404 if exc.code == "list_area_unknown" else 400
+        return render_template("list.html", area=None, error=error, choices=search.list_choices(session),
+                               attributions=queries.attributions(session)), status
     if area is None:
         return render_template("list.html", area=None, choices=search.list_choices(session),
                                attributions=queries.attributions(session), fictional=queries.has_fictional(session))

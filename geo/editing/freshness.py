@@ -25,7 +25,7 @@ def tokyo_today() -> dt.date:
 
 def confirmed_date(place) -> dt.date | None:
     ts = place.confirmed_at or place.updated_at
-    return ts.astimezone(TOKYO).date() if ts is not None else None
+    return clock.japan_date(ts) if ts is not None else None
 
 
 def confirmed_label(place, lang: str = "ja") -> str | None:

@@ -514,5 +514,5 @@ def source_of(session: Session, place: Place) -> dict[str, Any] | None:
 def updated_label(place: Place, lang: str = "ja") -> str | None:
     if place.updated_at is None:
         return None
-    d = place.updated_at.date()
+    d = clock.japan_date(place.updated_at)
     return d.isoformat() if lang == "en" else format_date_ja(d)

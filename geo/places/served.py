@@ -90,6 +90,12 @@ def _served(code: str, setting: MunicipalitySetting | None, places: int, areas: 
                   stored=setting is not None, title=setting.title if setting is not None else None)
 
 
+def display_name(code: str | None) -> str:
+    """「奈良県生駒市」 for a municipality code (5 or 6 digits); the code itself when unknown."""
+    m = registry().get(code) if code else None
+    return f"{m.pref}{m.name}" if m is not None else (code or "")
+
+
 def served_municipalities(session: Session) -> list[Served]:
     """Every municipality served: stored ones in their order, then the others by places."""
     places, areas, kinds = _counts(session)

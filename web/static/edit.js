@@ -8,18 +8,17 @@
   function pickMap() {
     var el = document.getElementById("pick-map");
     var latIn = document.getElementById("f-lat"), lonIn = document.getElementById("f-lon");
-    if (!el || !latIn || !lonIn || typeof L === "undefined") return;
+    if (!el || !latIn || !lonIn || typeof L === "undefined" || typeof TsunagariMap === "undefined") return;
     var lat = parseFloat(el.getAttribute("data-lat")), lon = parseFloat(el.getAttribute("data-lon"));
-    var centre = (el.getAttribute("data-center") || "").split(",").map(parseFloat);
     var has = isFinite(lat) && isFinite(lon);
-    var map = L.map(el, { scrollWheelZoom: false });
-    var tiles = el.getAttribute("data-tiles");
-    if (tiles) {
-      L.tileLayer(tiles, { maxZoom: 18, attribution: "地理院タイル" }).addTo(map);
-    }
+    // the one map module: tiles when configured, and the school districts to find one's way without them
+    var cfgEl = document.getElementById("pick-config");
+    var cfg = cfgEl ? JSON.parse(cfgEl.textContent) : {};
+    var view = TsunagariMap.create(el, cfg, {leaflet: {scrollWheelZoom: false}, fit: !has});
+    var map = view.map;
+    view.addAreaLayers(cfg.areas || {});
     if (has) map.setView([lat, lon], 16);
-    else if (centre.length === 2 && isFinite(centre[0])) map.setView(centre, 13);
-    else map.setView([35.68, 139.76], 5);
+    else if (!(cfg.view && cfg.view.bounds)) map.setView([35.68, 139.76], 5);
     var marker = has ? L.marker([lat, lon]).addTo(map) : null;
     function place(p) {
       if (marker) marker.setLatLng(p); else marker = L.marker(p).addTo(map);

@@ -134,6 +134,36 @@
     }
     return st;
   }
+  // The area whose polygon contains a point (ray casting over the rings, holes included): a click
+  // near a border picks the area it lands in, not whichever outline's stroke was hit.
+  function ringContains(ring, x, y) {
+    let inside = false;
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+      if ((yi > y) !== (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi) inside = !inside;
+    }
+    return inside;
+  }
+  function polygonContains(rings, x, y) {
+    if (!ringContains(rings[0], x, y)) return false;
+    for (let k = 1; k < rings.length; k++) if (ringContains(rings[k], x, y)) return false;
+    return true;
+  }
+  function areaAt(latlng) {
+    if (!data) return null;
+    const x = latlng.lng, y = latlng.lat;
+    return data.areas.features.find(function (f) {
+      const g = f.geometry;
+      if (!g) return false;
+      if (g.type === 'Polygon') return polygonContains(g.coordinates, x, y);
+      if (g.type === 'MultiPolygon') return g.coordinates.some(function (p) { return polygonContains(p, x, y); });
+      return false;
+    }) || null;
+  }
+  window.meetingAreaAt = function (lat, lng) {
+    const f = areaAt(L.latLng(lat, lng));
+    return f ? f.properties.code : null;
+  };
   function focusAreaId() {
     if (!state.area || !data) return null;
     const f = data.areas.features.find(function (x) { return x.properties.code === state.area; });
@@ -169,7 +199,10 @@
     const areas = L.geoJSON(data.areas, {
       style: function (f) { return areaStyle(f, which, mapId); },
       onEachFeature: function (f, layer) {
-        layer.on('click', function () { setFocus(f.properties.code, layer.getBounds()); });
+        layer.on('click', function (e) {
+          const hit = areaAt(e.latlng) || f;
+          setFocus(hit.properties.code, L.geoJSON(hit).getBounds());
+        });
         const tip = document.createElement('span');
         tip.textContent = f.properties.name;
         layer.bindTooltip(tip, { sticky: true });
@@ -184,6 +217,7 @@
         icon: labelIcon(p, which), interactive: false, keyboard: false, zIndexOffset: 1000 }).addTo(map));
     });
     const focusId = focusAreaId();
+    map.areaLabels = drawn[which].slice(1);
     data.places.forEach(function (p) {
       if (which === 'then' && p.change === 'new') return;
       if (which === 'now' && p.change === 'closed') return;
@@ -196,6 +230,63 @@
       mk.addTo(map);
       mk.getElement && mk.getElement() && mk.getElement().setAttribute('data-layer', p.layer);
       drawn[which].push(mk);
+    });
+    declutter(map);
+  }
+
+  // Area names never pile up: each name (the focused one first, then the larger areas) takes the
+  // first free spot near its label point that stays inside its area — clear of names already shown
+  // and, if it can, of the place markers; a name with no free spot is hidden until zooming in frees one.
+  function declutter(map) {
+    const labels = (map.areaLabels || []).map(function (m) {
+      const el = m.getElement() && m.getElement().querySelector('.area-label');
+      return el ? { m: m, el: el } : null;
+    }).filter(Boolean);
+    if (!labels.length) return;
+    const box = map.getContainer().getBoundingClientRect();
+    const focusCode = state.area;
+    const sizes = {};
+    data.areas.features.forEach(function (f) {
+      const b = L.geoJSON(f).getBounds();
+      sizes[f.properties.code] = (b.getNorth() - b.getSouth()) * (b.getEast() - b.getWest());
+    });
+    labels.forEach(function (x) { x.el.style.left = '0px'; x.el.style.top = '0px'; x.el.classList.remove('is-hidden'); });
+    labels.sort(function (a, b) {
+      const fa = a.el.dataset.code === focusCode ? 0 : 1, fb = b.el.dataset.code === focusCode ? 0 : 1;
+      return fa - fb || (sizes[b.el.dataset.code] || 0) - (sizes[a.el.dataset.code] || 0);
+    });
+    const markers = [];
+    map.getContainer().querySelectorAll('.place-icon').forEach(function (el) {
+      const r = el.getBoundingClientRect();
+      markers.push({ l: r.left + 3, t: r.top + 3, r: r.right - 3, b: r.bottom - 3 });
+    });
+    const shown = [];
+    function hits(r, list) {
+      return list.some(function (o) { return r.l < o.r && o.l < r.r && r.t < o.b && o.t < r.b; });
+    }
+    labels.forEach(function (x) {
+      const r0 = x.el.getBoundingClientRect();
+      const w = r0.width, h = r0.height;
+      const steps = [[0, 0], [0, -h], [0, h], [w / 2, 0], [-w / 2, 0], [0, -1.6 * h], [0, 1.6 * h],
+        [w / 2, -h], [-w / 2, -h], [w / 2, h], [-w / 2, h], [w, 0], [-w, 0], [0, -2.4 * h], [0, 2.4 * h]];
+      let best = null;
+      for (let pass = 0; pass < 2 && !best; pass++) {
+        for (let i = 0; i < steps.length; i++) {
+          const dx = steps[i][0], dy = steps[i][1];
+          const r = { l: r0.left + dx, t: r0.top + dy, r: r0.right + dx, b: r0.bottom + dy };
+          if (r.l < box.left || r.t < box.top || r.r > box.right || r.b > box.bottom) continue;
+          if (hits(r, shown) || (pass === 0 && hits(r, markers))) continue;
+          const c = map.containerPointToLatLng([(r.l + r.r) / 2 - box.left, (r.t + r.b) / 2 - box.top]);
+          const inside = areaAt(c);
+          if (!inside || inside.properties.code !== x.el.dataset.code) continue;
+          best = { dx: dx, dy: dy, r: r };
+          break;
+        }
+      }
+      if (!best) { x.el.classList.add('is-hidden'); return; }
+      x.el.style.left = best.dx + 'px';
+      x.el.style.top = best.dy + 'px';
+      shown.push(best.r);
     });
   }
 
@@ -214,10 +305,42 @@
     b.textContent = cfg.klass[klass] || klass;
     return b;
   }
+  function renderAreaList() {
+    const ul = $('area-list');
+    const had = document.activeElement && document.activeElement.closest && document.activeElement.closest('#area-list');
+    const focusedCode = had ? document.activeElement.dataset.code : null;
+    clear(ul);
+    data.areas.features.slice().sort(function (a, b) {
+      return a.properties.name.localeCompare(b.properties.name, 'ja');
+    }).forEach(function (f) {
+      const p = f.properties;
+      const x = document.createElement('li');
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.dataset.code = p.code;
+      b.setAttribute('aria-pressed', String(p.code === state.area));
+      b.appendChild(document.createTextNode(p.name));
+      if (p.klass) b.appendChild(klassBadge(p.klass));
+      b.addEventListener('click', function () {
+        if (p.code === state.area) { clearFocus(); return; }
+        setFocus(p.code, L.geoJSON(f).getBounds());
+      });
+      x.appendChild(b);
+      ul.appendChild(x);
+    });
+    if (focusedCode) {
+      const again = ul.querySelector('button[data-code="' + CSS.escape(focusedCode) + '"]');
+      if (again) again.focus();
+    }
+  }
   function renderSide() {
     $('m-date').textContent = data.date_text;
+    renderAreaList();
     const lc = $('legend-classes');
     clear(lc);
+    const lh = $('legend-cov');
+    lh.hidden = !data.coverage_layer;
+    lh.textContent = data.coverage_layer ? T.coverage_of.replace('{layer}', layerById[data.coverage_layer].name) : '';
     if (data.coverage_layer) {
       cfg.klass_codes.forEach(function (k) {
         const x = document.createElement('li');
@@ -314,6 +437,7 @@
       $('label-now').hidden = !compare;
       if (compare && !thenMap) {
         thenMap = makeMap('map-then');
+        thenMap.on('zoomend resize', function () { if (data) declutter(thenMap); });
         sync(nowMap, thenMap); sync(thenMap, nowMap);
       }
       nowMap.invalidateSize();
@@ -343,6 +467,11 @@
     state.area = code || '';
     if (bounds) nowMap.fitBounds(bounds, { padding: [20, 20] });
     load();
+  }
+
+  function clearFocus() {
+    setFocus('', null);
+    if (cfg.view.bounds) nowMap.fitBounds(cfg.view.bounds);
   }
 
   // ------------------------------------------------------------------ controls
@@ -385,16 +514,33 @@
       nowMap.invalidateSize();
       if (thenMap) thenMap.invalidateSize();
     });
-    $('p-clear').addEventListener('click', function () {
-      setFocus('', null);
-      if (cfg.view.bounds) nowMap.fitBounds(cfg.view.bounds);
-    });
+    $('p-clear').addEventListener('click', clearFocus);
   }
 
+  // Until someone moves the map, it keeps the whole view (or the focused area) in frame when its
+  // box changes size (fonts arriving, the settings opening, the then-and-now map appearing).
+  let autoFit = !state.center;
+  function refit() {
+    if (!autoFit || !data) return;
+    if (data.focus_bounds) nowMap.fitBounds(data.focus_bounds, { animate: false });
+    else if (cfg.view.bounds) nowMap.fitBounds(cfg.view.bounds, { animate: false });
+  }
   nowMap = makeMap('map');
+  ['mousedown', 'touchstart', 'wheel', 'keydown'].forEach(function (ev) {
+    nowMap.getContainer().addEventListener(ev, function () { autoFit = false; }, { passive: true });
+  });
+  if (window.ResizeObserver) {
+    new ResizeObserver(function () {
+      nowMap.invalidateSize();
+      if (thenMap) thenMap.invalidateSize();
+      refit();
+    }).observe(document.getElementById('m-maps'));
+  }
   nowMap.on('moveend', function () { if (!firstLoad) writeURL(); });
+  nowMap.on('zoomend resize', function () { if (data) declutter(nowMap); });
   initControls();
   updateExportLinks();
   load();
   window.meetingState = state;
+  window.meetingMap = nowMap;
 })();
