@@ -147,6 +147,10 @@ VOCABULARIES: dict[str, Table] = {
         "open_bands": ("開いている曜日・時間帯の数(21中)", "Weekday and time slots open (of 21)"),
         "missing_bands": ("開いている場所がない曜日・時間帯", "Weekdays and times with no place open"),
         "reasons": ("判定の理由", "Reasons"),
+        "th_min_places": ("基準：充足に必要な場所数", "Threshold: places needed"),
+        "th_min_share_pct": ("基準：充足に必要な徒歩圏の割合(%)", "Threshold: share within walking radius needed (%)"),
+        "th_min_per_1000": ("基準：充足に必要な1000人あたり場所数", "Threshold: places per 1,000 needed"),
+        "as_of": ("基準日", "As of"),
     },
     "share_basis": {
         "age_65_over": ("65歳以上の人口", "people aged 65+"),
@@ -399,6 +403,30 @@ _COVERAGE: Table = {
     'coverage.map_label': ('区域ごとの判定の地図', 'Map of classes per area'),
     'coverage.m2': ('㎡', 'm²'),
     'coverage.people': ('人', 'people'),
+    'coverage.cand_area': ('所在の区域', 'Area it lies in'),
+    'coverage.between_areas': ('どの区域にも入らない', 'in none of the areas'),
+    'coverage.given_points': ('指定した地点', 'Points given'),
+    'coverage.point': ('地点', 'Point'),
+    'coverage.point_n': ('地点{n}', 'Point {n}'),
+    'coverage.unchanged': ('判定が変わらない区域：{n}（うち徒歩圏の割合だけ上がる区域 {share}）',
+                           'Areas whose class stays the same: {n} (of which {share} only gain reach)'),
+    'coverage.no_class_change': ('判定が変わる区域はありません。', 'No area changes class.'),
+    'coverage.readme': ('出典・計算条件（テキスト）', 'Sources and settings (text)'),
+    'coverage.readme_note': ('CSV は見出し1行とデータ行だけです（Excel で並べ替え・絞り込みができます）。出典と計算条件は別ファイルです。',
+                             'The CSV holds one header row and data rows only (sort and filter in Excel); sources and settings are in a separate file.'),
+    'coverage.map_numbers': ('地図の番号（順位）', 'Numbers on the map (rank)'),
+    'coverage.map_numbers_note': ('名前を書く場所がない区域は地図に番号だけを示します（点線の番号は地図に置く場所もない区域）。拡大すると名前が出ます。',
+                                  'Areas without room for their name show only their number on the map (a dotted number: no room even for that). Zoom in to see the names.'),
+    'coverage.point_hint_inside': ('{point}：{area}', '{point}: {area}'),
+    'coverage.point_hint_outside': ('{point}：表示中の区域の外です', '{point}: outside the areas shown'),
+    'coverage.readme_title': ('空白地域・カバー状況 — 出典と計算条件', 'Coverage gaps — sources and settings'),
+    'coverage.readme_file': ('データ', 'Data'),
+    'coverage.readme_made': ('作成日時', 'Made'),
+    'coverage.readme_sources': ('出典', 'Sources'),
+    'coverage.readme_settings': ('計算条件', 'Settings'),
+    'coverage.readme_columns': ('列の説明', 'Columns'),
+    'coverage.readme_thresholds_note': ('各行の「基準」列は、その行の区域の判定に使ったしきい値です（市区町村ごとの設定を含む）。',
+                                        "Each row's threshold columns are the thresholds its area was judged by (municipal settings included)."),
 }
 
 _MEETING: Table = {
@@ -499,6 +527,8 @@ _EXTRA_PAGE: Table = {
     "your_location": ("現在地", "Your location"),
     "list_heading": ("{area}（{kind}）{title}", "{title}: {area} ({kind})"),
     "coverage.point_label": ("地点{n} ({lat:.5f}, {lon:.5f})", "Point {n} ({lat:.5f}, {lon:.5f})"),
+    "coverage.municipality_name": ("{name}", "{name} (municipality {code})"),
+    "coverage.served_region": ("この地図の対象地域", "the area this map covers"),
     "coverage.area_basis_mark": ("※面積", "*area"),
     "coverage.total_basis_mark": ("※全人口", "*everyone"),
     "coverage.method_text": (
@@ -570,6 +600,8 @@ _INVALID: Table = {
     "invalid.k_integer": ("候補の数 k は整数で入力してください", "The number of sites k must be a whole number"),
     "invalid.latlon_range": ("緯度・経度が範囲外です", "Latitude or longitude out of range"),
     "invalid.point_line": ("{n}行目の地点が読めません（緯度,経度）", "Cannot read the point on line {n} (lat,lon)"),
+    "invalid.points_outside": ("{points} は{place}の外です。{place}の中の地点を選んでください（地図上の区域の中をクリック）。",
+                               "{points}: outside {place}. Choose points inside it (click inside an area on the map)."),
     "invalid.too_many_points": ("地点は{n}か所までです", "At most {n} points"),
     "invalid.no_candidates": ("候補地の一覧を選ぶか、地図をクリックして地点を追加してください",
                               "Choose a candidate layer or click points on the map"),
@@ -698,8 +730,15 @@ def text(key: str, lang: str | None = "ja", **params) -> str:
     template = entry[_lang_index(lang)] or entry[0]
     if not params:
         return template
-    said = {k: (v.render(lang) if isinstance(v, Term) else v.text(lang) if isinstance(v, Msg) else v)
-            for k, v in params.items()}
+    def say(v):
+        if isinstance(v, Term):
+            return v.render(lang)
+        if isinstance(v, Msg):
+            return v.text(lang)
+        if isinstance(v, list) and v and all(isinstance(x, Msg) for x in v):   # several messages: a list
+            return text("band_sep", lang).join(x.text(lang) for x in v)
+        return v
+    said = {k: say(v) for k, v in params.items()}
     return template.format(**said)
 
 

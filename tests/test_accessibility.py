@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import open_page
+from accounts_helpers import release
+from helpers import make_app, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -16,7 +17,11 @@ AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text(e
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
 # {place} and {area} are filled in from the demo served (a located place, the first elementary district)
-PAGES = ["/", "/place/{place}", "/list", "/list?area={area}", "/coverage", "/meeting", "/imports", "/login"]
+PAGES = ["/", "/place/{place}", "/list", "/list?area={area}", "/coverage", "/meeting", "/imports", "/login",
+         "/report", "/report?place={place}"]
+# coordinator pages, logged in (as the admin, who may open every one of them)
+COORDINATOR_PAGES = ["/manage", "/manage/places", "/manage/places/new", "/manage/places/{place}", "/manage/reports",
+                     "/imports/new", "/admin/users"]
 OPTIONAL = {"/login"}   # pages of features that may not be in this build (accounts)
 # the element each page shows when its script has finished (axe must see the page as people do)
 READY = {"/": "body[data-places-loaded]", "/coverage": ".leaflet-interactive", "/meeting": ".leaflet-interactive"}
@@ -110,6 +115,54 @@ def test_map_markers_clusters_and_areas_are_reachable_by_keyboard_with_names(bro
         assert page.evaluate("() => document.activeElement.className") == "skip"
         page.keyboard.press("Enter")
         assert page.evaluate("() => location.hash") == "#search-q"
+        assert page.errors == []
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def coordinator_site(demo_db_url):
+    """A writable copy of the demo with accounts, served on a free port."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from accounts_helpers import Accounts
+
+    accounts = Accounts(demo_db_url)
+    server = make_server("127.0.0.1", 0, make_app(demo_db_url), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    accounts.base = f"http://127.0.0.1:{server.server_port}"
+    yield accounts
+    server.shutdown()
+    release(demo_db_url)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_coordinator_pages_have_no_wcag_violations(browser, coordinator_site, ids, lang, size):
+    """Every coordinator page, logged in, in both languages at both sizes (one login per run)."""
+    from accounts_helpers import PASSWORD
+
+    w, h = SIZES[size]
+    context, page = open_page(browser, w, h)
+    site = coordinator_site
+    try:
+        page.goto(f"{site.base}/login?lang=ja")
+        page.get_by_label("メールアドレス", exact=True).fill(site.admin)
+        page.get_by_label("パスワード", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="ログイン").click()
+        page.wait_for_selector("#signed-in-as")
+        found = {}
+        for path in COORDINATOR_PAGES:
+            url = path.format(**ids)
+            response = page.goto(f"{site.base}{url}{'&' if '?' in url else '?'}lang={lang}")
+            assert response.status == 200, (url, response.status)
+            page.wait_for_load_state("networkidle")
+            violations = axe_violations(page)
+            if violations:
+                found[url] = violations
+        assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)
         assert page.errors == []
     finally:
         context.close()

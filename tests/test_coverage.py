@@ -332,7 +332,6 @@ def test_coverage_csv_least_covered_first_with_formulas_neutralised(hostile_name
     names = [r[2] for r in rows[1:13]]
     assert "'=HYPERLINK(\"http://x\")" in names
     assert rows[1][5] == "空白" and rows[1][6] == "none"       # least covered first
-    assert any(r and r[0] == "出典 (source)" for r in rows)
 
 
 def test_coverage_geojson_export(demo_client):
@@ -376,3 +375,108 @@ def test_exports_never_contain_true_points(demo_db_url, session_for):
         pair = re.compile(rf"{xs}\d*\D{{1,4}}{ys}|{ys}\d*\D{{1,4}}{xs}")
         for body in texts:
             assert not pair.search(body)
+
+
+# --------------------------------------------------------------------------- #15 item 7: CSV, candidates
+def _csv_rows(client, url):
+    resp = client.get(url)
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    return resp, list(csv.reader(io.StringIO(resp.get_data().decode("utf-8-sig"))))
+
+
+def test_coverage_csv_is_one_table_with_thresholds_and_sorts(demo_client):
+    """Excel sorts and filters the CSV as it is: one header row, then one row per area and nothing
+    else (no 出典 line, no blank line); each row says the thresholds it was judged by."""
+    resp, rows = _csv_rows(demo_client, "/coverage.csv?layer=kodomo_shokudo&kind=elementary&lang=ja"
+                                        "&min_share=60&on=2026-11-20")
+    header, data = rows[0], rows[1:]
+    assert len(data) == 12 and all(len(r) == len(header) for r in data)
+    assert all(r[0].isdigit() for r in data)                    # every row below the header is data
+    body = resp.get_data(as_text=True)
+    for source in ("出典", "国土数値情報", "CC BY", "source"):
+        assert source not in body
+    col = {name: i for i, name in enumerate(header)}
+    for name in ("基準：充足に必要な場所数", "基準：充足に必要な徒歩圏の割合(%)", "基準：充足に必要な1000人あたり場所数", "基準日"):
+        assert name in col
+    assert {r[col["基準：充足に必要な徒歩圏の割合(%)"]] for r in data} == {"60.0"}     # the threshold asked for
+    assert {r[col["基準：充足に必要な場所数"]] for r in data} == {"1"}                  # the layer's default
+    assert {r[col["基準日"]] for r in data} == {"2026-11-20"}
+    # sorting and filtering like a spreadsheet: by the share, numerically, and by class
+    share = col["徒歩圏の割合(%)"]
+    ordered = sorted(data, key=lambda r: float(r[share]), reverse=True)
+    assert float(ordered[0][share]) >= float(ordered[-1][share])
+    assert len([r for r in data if r[col["判定コード"]] == "none"]) == 5
+    # the sources and settings are in the companion text the CSV names
+    readme_url = resp.headers["Link"].split(">")[0].lstrip("<")
+    readme = demo_client.get(readme_url)
+    text_ = readme.get_data().decode("utf-8-sig")
+    assert readme.status_code == 200 and readme.mimetype == "text/plain"
+    assert "[出典]" in text_ and "国土数値情報（小学校区データ）" in text_ and "充足に必要な徒歩圏の割合（%以上）: 60" in text_
+    assert "coverage_elementary_kodomo_shokudo.csv" in text_
+    en = demo_client.get(readme_url.replace("lang=ja", "lang=en")).get_data().decode("utf-8-sig")
+    assert "[Sources]" in en and "[Settings]" in en and "出典" not in en.split("[Sources]")[0]
+    _, en_rows = _csv_rows(demo_client, "/coverage.csv?layer=kodomo_shokudo&kind=elementary&lang=en")
+    assert "Threshold: places needed" in en_rows[0] and len(en_rows) == 13
+
+
+def test_csv_thresholds_per_row_across_municipalities(demo_db_url, session_for):
+    """Without a chosen municipality each area is judged by its own municipality's settings, and
+    its row says which."""
+    from geo.places import served
+
+    s = session_for(demo_db_url)
+    served.save_settings(s, "29209", thresholds={"salons": {"min_places": 3}})
+    s.commit()
+    client = make_app(demo_db_url).test_client()
+    _, rows = _csv_rows(client, "/coverage.csv?layer=salons&kind=elementary&lang=ja")
+    col = rows[0].index("基準：充足に必要な場所数")
+    assert {r[col] for r in rows[1:]} == {"3"}
+
+
+def test_point_outside_the_municipality_is_refused(demo_client, demo_db_url, session_for):
+    s = session_for(demo_db_url)
+    outside, inside = (34.90, 135.90), (34.7318, 135.7458)       # 木津川市 / 生駒市鹿ノ台
+    with pytest.raises(cov.Invalid) as err:
+        cov.suggest_sites(s, "elementary", "kodomo_shokudo", points=[inside, outside], municipality_code="29209")
+    assert err.value.code == "invalid.points_outside"
+    assert err.value.text("ja") == ("地点2 (34.90000, 135.90000) は生駒市の外です。"
+                                    "生駒市の中の地点を選んでください（地図上の区域の中をクリック）。")
+    assert err.value.text("en").startswith("Point 2 (34.90000, 135.90000): outside 生駒市 (municipality 29209).")
+    # the JSON API: 422 with the reason code and the message in the reader's language
+    url = "/m/29209/coverage/suggest.json?layer=kodomo_shokudo&points=34.7318,135.7458%0A34.90,135.90"
+    r = demo_client.get(url + "&lang=ja")
+    assert r.status_code == 422 and r.get_json()["code"] == "invalid.points_outside"
+    assert "生駒市の外です" in r.get_json()["error"] and "outside" not in r.get_json()["error"]
+    assert "outside 生駒市" in demo_client.get(url + "&lang=en").get_json()["error"]
+    # the page: the message beside the form, the points typed kept
+    page = demo_client.get("/m/29209/coverage?layer=kodomo_shokudo&suggest=1&points=34.90,135.90&lang=ja")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400 and 'id="cov-cand-error"' in html and "生駒市の外です" in html
+    assert ">34.90,135.90</textarea>" in html and 'id="cov-chosen"' not in html
+    # another municipality chosen: a point in 生駒市 is outside 文京区
+    r = demo_client.get("/m/13105/coverage/suggest.json?layer=kodomo_shokudo&points=34.7318,135.7458")
+    assert r.status_code == 422 and "文京区の外です" in r.get_json()["error"]
+    # no municipality chosen: outside every area served
+    r = demo_client.get("/coverage/suggest.json?layer=kodomo_shokudo&points=35.68,139.76")
+    assert r.status_code == 422 and "この地図の対象地域の外です" in r.get_json()["error"]
+
+
+def test_candidate_area_named_and_only_class_changes_listed(demo_client):
+    url = ("/m/29209/coverage/suggest.json?layer=kodomo_shokudo&kind=elementary&k=2"
+           "&points=34.7318,135.7458%0A34.6829,135.7125")
+    j = demo_client.get(url).get_json()
+    assert [p["area"]["name"] for p in j["points"]] == ["鹿ノ台小学校", "生駒東小学校"]
+    assert all(p["inside"] for p in j["points"])
+    assert {c["area"]["name"] for c in j["chosen"]} == {"鹿ノ台小学校", "生駒東小学校"}
+    assert j["class_changes"] and all(c["before"] != c["after"] for c in j["class_changes"])
+    assert len(j["class_changes"]) + j["unchanged"] == 12
+    page = demo_client.get(url.replace("/coverage/suggest.json", "/coverage") + "&suggest=1&lang=ja")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    given = html.split('id="cov-given"')[1].split("</table>")[0]
+    assert "鹿ノ台小学校" in given and "生駒東小学校" in given
+    changes = html.split('id="cov-changes"')[1].split("</table>")[0]
+    assert changes.count("<tr>") == 1 + len(j["class_changes"])     # header + the class changes only
+    assert f"判定が変わらない区域：{j['unchanged']}（うち徒歩圏の割合だけ上がる区域 {j['share_only']}）" in html
+    en = demo_client.get(url.replace("/coverage/suggest.json", "/coverage") + "&suggest=1&lang=en")
+    assert "Areas whose class stays the same:" in en.get_data(as_text=True)

@@ -101,9 +101,9 @@ def test_the_qr_code_leads_back_to_this_list(client, s):
 
 
 def test_bad_list_parameters_are_refused(client):
-    r = client.get("/list?area=elementary:nope-no")
+    r = client.get("/list?area=elementary:nope-no&lang=ja")
     assert r.status_code == 404 and "その区域は見つかりませんでした" in r.get_data(as_text=True)
-    r = client.get("/list?area=B129210001131")       # a bare code: the same plain message, no syntax lecture
+    r = client.get("/list?area=B129210001131&lang=ja")   # a bare code: the same plain message, no syntax lecture
     assert r.status_code == 400 and "その区域は見つかりませんでした" in r.get_data(as_text=True)
     assert "種類:コード" not in r.get_data(as_text=True) and "生駒小学校" in r.get_data(as_text=True)
     assert client.get("/list?area=1&size=99").status_code == 400

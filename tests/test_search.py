@@ -4,6 +4,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from geo import clock
 from geo.places import queries, search
 from geo.storage.models import Area, Place
 from geo.places.schedule import open_bands
@@ -145,7 +146,7 @@ def test_result_has_next_dates_distance_and_walking_time(s):
 
 def test_updated_label_and_source(s):
     p = s.scalar(select(Place).order_by(Place.id))
-    assert search.updated_label(p) == f"{p.updated_at.year}年{p.updated_at.month}月{p.updated_at.day}日（" + \
-        "月火水木金土日"[p.updated_at.date().weekday()] + "）"
+    d = clock.japan_date(p.updated_at)     # the date in Japan, whatever the server's zone
+    assert search.updated_label(p) == f"{d.year}年{d.month}月{d.day}日（" + "月火水木金土日"[d.weekday()] + "）"
     src = search.source_of(s, p)
     assert src["name"] and src["attribution"] and src["fictional"]

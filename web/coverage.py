@@ -11,7 +11,7 @@ import datetime as dt
 import io
 import json
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from sqlalchemy import select
 
 import layers
@@ -135,22 +135,15 @@ def coverage_page(muni: str | None = None):
     rows = _rows(results, lang)
 
     suggestion = None
+    cand_error = None
     points_text = request.args.get("points", "")
     cand_layer = request.args.get("cand_layer") or ""
     k = request.args.get("k") or "3"
     if request.args.get("suggest") and error is None:
         try:
-            cand_layer = params.choice("cand_layer", [l.id for l in layers.place_layers()], "",
-                                       label=("候補地の一覧", "candidate layer"))
-            k_int = params.int_in_range("k", 1, 50, 3)
-            points = params.points("points", 200, label=("地点", "points"))
-            if not cand_layer and not points:
-                raise BadParameter("param_candidates")
-            suggestion = cov.suggest_sites(session, opt["kind"], opt["layer"], candidate_layer=cand_layer or None,
-                                           points=points, k=k_int, on_date=opt["on"], municipality_code=opt["muni"],
-                                           thresholds=opt["thresholds"])
+            suggestion = _suggest(session, opt)
         except (BadParameter, Invalid) as exc:
-            error = say(exc, lang)
+            cand_error = say(exc, lang)     # said beside the form; the points typed are kept
         if suggestion is not None:
             for cand in suggestion.chosen:
                 cand.label = say(cand.label, lang) if isinstance(cand.label, vocab.Msg) else cand.label
@@ -175,12 +168,13 @@ def coverage_page(muni: str | None = None):
                      "name": f["properties"]["name"], "layer": opt["layer"],
                      "precision": f["properties"].get("precision", "exact")}
                     for f in (public_feature(p) for p in places)]
-    chosen_points = [{"lat": c.lat, "lon": c.lon, "name": f"{c.order}. {c.label}"}
+    chosen_points = [{"lat": c.lat, "lon": c.lon, "name": f"{c.order}. {c.label}", "order": c.order}
                      for c in (suggestion.chosen if suggestion else []) if c.lat is not None]
     map_data = maps.map_config(
         lang, bounds=_bounds(features), areas={"type": "FeatureCollection", "features": features},
         places=place_points, chosen=chosen_points, layer=opt["layer"], walking_radius_m=layer.walking_radius_m,
-        labels=vocab.labels("coverage_class", lang), symbols=vocab.COVERAGE_SYMBOLS)
+        labels=vocab.labels("coverage_class", lang), symbols=vocab.COVERAGE_SYMBOLS,
+        texts={k: vocab.text("coverage." + k, lang) for k in ("point_hint_inside", "point_hint_outside", "point_n")})
     counts = cov.summary(results)
     cols, matrix = cov.target_group_matrix(sorted(results, key=cov.rank_key))
     export_args = {k: v for k, v in request.args.items()
@@ -193,7 +187,8 @@ def coverage_page(muni: str | None = None):
         "coverage.html", opt=opt, layer=layer, rows=rows, counts=counts, error=error,
         place_layers=layers.place_layers(), kind_name=kind_name, map_data=map_data,
         klass_codes=vocab.COVERAGE_CLASSES, klass_symbol=vocab.COVERAGE_SYMBOLS, group_cols=cols, group_matrix=matrix,
-        suggestion=suggestion, points_text=points_text, cand_layer=cand_layer, k=k,
+        suggestion=suggestion, points_text=points_text, cand_layer=cand_layer, k=k, cand_error=cand_error,
+        readme_url=url_for("coverage.coverage_readme", **export_args),
         on_label=_date_label(opt["on"] or clock.today(), lang),
         csv_url=url_for("coverage.coverage_csv", **export_args),
         geojson_url=url_for("coverage.coverage_geojson", **export_args),
@@ -201,7 +196,51 @@ def coverage_page(muni: str | None = None):
         attributions=queries.attributions(session), fictional=queries.has_fictional(session),
         weekday_names=list(vocab.labels("weekday", lang).values()),
         municipalities=served.served_municipalities(session),
-    ), (400 if error and not request.args.get("suggest") else 200)
+    ), (400 if error or cand_error else 200)
+
+
+def _suggest(session, opt, args=None) -> cov.SiteSuggestion:
+    """Candidate sites from the request (raises BadParameter / Invalid, e.g. a point outside the
+    chosen municipality: geo.analysis.coverage.refuse_outside)."""
+    cand_layer = params.choice("cand_layer", [l.id for l in layers.place_layers()], "", args,
+                               label=("候補地の一覧", "candidate layer"))
+    k_int = params.int_in_range("k", 1, 50, 3, args)
+    points = params.points("points", 200, args, label=("地点", "points"))
+    if not cand_layer and not points:
+        raise BadParameter("param_candidates")
+    return cov.suggest_sites(session, opt["kind"], opt["layer"], candidate_layer=cand_layer or None,
+                             points=points, k=k_int, on_date=opt["on"], municipality_code=opt["muni"],
+                             thresholds=opt["thresholds"])
+
+
+@bp.get("/coverage/suggest.json")
+@bp.get("/m/<muni>/coverage/suggest.json")
+def coverage_suggest_json(muni: str | None = None):
+    """Candidate sites as JSON (same parameters as the page's form). A bad input, or a point
+    outside the chosen municipality, is a 422 {"error": text, "code": reason code}."""
+    session = db_session()
+    lang = current_lang()
+    try:
+        opt = _options(session)
+        s = _suggest(session, opt)
+    except (BadParameter, Invalid) as exc:
+        code = getattr(exc, "code", None) or getattr(exc, "key", None)
+        return jsonify({"error": say(exc, lang), "code": code}), 422
+    return jsonify({
+        "layer": s.layer_id, "area_kind": s.area_kind, "municipality": opt["muni"], "basis": s.basis,
+        "share_before": s.share_before, "share_after": s.share_after,
+        "points": [{"n": w.n, "lat": w.lat, "lon": w.lon, "inside": w.inside,
+                    "area": None if w.area_code is None else {"code": w.area_code, "name": w.area_name}}
+                   for w in s.points],
+        "chosen": [{"order": c.order, "label": say(c.label, lang) if isinstance(c.label, vocab.Msg) else c.label,
+                    "place_id": c.place_id, "lat": c.lat, "lon": c.lon, "gain": c.gain,
+                    "area": None if c.area_code is None else {"code": c.area_code, "name": c.area_name}}
+                   for c in s.chosen],
+        "class_changes": [{"code": a.code, "name": a.name, "before": a.before_klass, "after": a.after_klass,
+                           "places_before": a.before_places, "places_after": a.after_places,
+                           "share_before": a.before_share, "share_after": a.after_share} for a in s.class_changes],
+        "unchanged": s.unchanged_count, "share_only": s.share_only_count,
+    })
 
 
 def _date_label(day: dt.date, lang: str) -> str:
@@ -225,7 +264,7 @@ def _bounds(features: list[dict]) -> list[list[float]] | None:
 
 
 # --------------------------------------------------------------------------- exports
-def _export_record(rank: int, c: cov.AreaCoverage, lang: str) -> dict:
+def _export_record(rank: int, c: cov.AreaCoverage, lang: str, as_of: dt.date | None = None) -> dict:
     return {
         "rank": rank, "code": c.code, "name": c.name, "kind": c.kind, "layer": c.layer_id,
         "class": vocab.label("coverage_class", c.klass, lang), "class_code": c.klass, "places": c.places,
@@ -239,6 +278,11 @@ def _export_record(rank: int, c: cov.AreaCoverage, lang: str) -> dict:
         "population_0_14": c.population_0_14, "open_bands": len(c.open_bands),
         "missing_bands": missing_text(c, lang),
         "reasons": " / ".join(m.text(lang) for m in c.reasons),
+        "th_min_places": c.thresholds.get("min_places"),
+        "th_min_share_pct": None if c.thresholds.get("min_covered_share") is None
+        else round(c.thresholds["min_covered_share"] * 100, 1),
+        "th_min_per_1000": c.thresholds.get("min_per_1000"),
+        "as_of": as_of.isoformat() if as_of else None,
     }
 
 
@@ -251,23 +295,87 @@ def _export_results():
 
 @bp.get("/coverage.csv")
 def coverage_csv():
+    """One header row and one row per area, nothing else: Excel sorts and filters it as it is
+    (the 総務省 guideline for machine-readable tables: no titles or notes above or below the
+    data). Each row carries the thresholds its area was judged by and the as-of date; the
+    sources (出典) and settings are in the companion text, /coverage-readme.txt."""
     session, opt, results = _export_results()
     lang = current_lang()
+    as_of = opt["on"] or clock.today()
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     columns = vocab.labels("coverage_csv_column", lang)
     w.writerow(list(columns.values()))
     for i, c in enumerate(results, start=1):
-        rec = _export_record(i, c, lang)
+        rec = _export_record(i, c, lang, as_of)
         w.writerow([neutralise_formula(v) if isinstance(v, str) else ("" if v is None else v)
                     for v in (rec[k] for k in columns)])
-    w.writerow([])
-    for a in queries.attributions(session):
-        w.writerow([neutralise_formula("出典 (source)"), neutralise_formula(a)])
     body = "\ufeff" + buf.getvalue()
     name = f"coverage_{opt['kind']}_{opt['layer']}.csv"
+    readme = url_for("coverage.coverage_readme", **_export_args(opt))
     return Response(body.encode("utf-8"), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "Link": f'<{readme}>; rel="describedby"'})
+
+
+def _export_args(opt) -> dict:
+    args = {k: v for k, v in request.args.items()
+            if k in ("layer", "kind", "muni", "on", "min_places", "min_share", "min_per_1000", "lang")}
+    args.update(layer=opt["layer"], kind=opt["kind"])
+    if opt["muni"]:
+        args["muni"] = opt["muni"]
+    return args
+
+
+@bp.get("/coverage-readme.txt")
+def coverage_readme():
+    """The CSV's companion: sources (出典), the settings and thresholds used, the columns and the
+    method, as plain UTF-8 text (with a BOM, so that Windows Notepad reads it as UTF-8)."""
+    session = db_session()
+    opt = _options(session)
+    lang = current_lang()
+    layer = layers.get(opt["layer"])
+    th = opt["thresholds"]
+    made = clock.now()
+    T = lambda key, **kw: vocab.text(key, lang, **kw)  # noqa: E731
+    lines = [T("coverage.readme_title"), "",
+             f"{T('coverage.readme_file')}: coverage_{opt['kind']}_{opt['layer']}.csv",
+             f"{T('coverage.readme_made')}: {_jst(made)}", "",
+             f"[{T('coverage.readme_settings')}]",
+             f"{T('coverage.layer')}: {layer.name(lang)}",
+             f"{T('coverage.kind')}: {kind_name(opt['kind'], lang)}",
+             f"{T('served.choose')}: {_muni_label(session, opt['muni'], lang)}",
+             f"{T('coverage.on')}: {(opt['on'] or clock.today()).isoformat()}",
+             f"{vocab.label('coverage_csv_column', 'walking_radius_m', lang)}: {layer.walking_radius_m}",
+             f"{T('coverage.min_places')}: {th['min_places']}",
+             f"{T('coverage.min_share')}: {th['min_covered_share'] * 100:g}",
+             f"{T('coverage.min_per_1000')}: {'—' if th['min_per_1000'] is None else format(th['min_per_1000'], 'g')}",
+             T("coverage.readme_thresholds_note"), "",
+             f"[{T('coverage.readme_sources')}]"]
+    lines += [f"- {a}" for a in queries.attributions(session)]
+    if queries.has_fictional(session):
+        lines.append(f"- {T('fictional_notice')}")
+    lines += ["", f"[{T('coverage.readme_columns')}]"]
+    lines += [f"- {v}" for v in vocab.labels("coverage_csv_column", lang).values()]
+    lines += ["", f"[{T('coverage.method')}]",
+              T("coverage.method_text", target=vocab.label("target_population", layer.target_population, lang),
+                radius=layer.walking_radius_m, min_places=th["min_places"], min_share=th["min_covered_share"] * 100,
+                per_1000=T("coverage.method_per_1000", n=th["min_per_1000"]) if th["min_per_1000"] is not None else "")]
+    body = "\ufeff" + "\r\n".join(lines) + "\r\n"
+    name = f"coverage_{opt['kind']}_{opt['layer']}_README.txt"
+    return Response(body.encode("utf-8"), mimetype="text/plain; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _jst(moment: dt.datetime) -> str:
+    return moment.astimezone(clock.JST).strftime("%Y-%m-%d %H:%M JST")
+
+
+def _muni_label(session, muni: str | None, lang: str) -> str:
+    if not muni:
+        return vocab.text("served.all", lang)
+    s = served.settings_for(session, muni)
+    return f"{s.pref}{s.label} ({s.code})"
 
 
 @bp.get("/coverage.geojson")

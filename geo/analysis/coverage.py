@@ -107,11 +107,13 @@ class AreaCoverage:
     walking_radius_m: int = 0
     area_m2: float = 0.0
     reasons: list = field(default_factory=list)     # why this class: [Msg]
+    thresholds: dict = field(default_factory=dict)  # the thresholds this class was judged by
 
     def copy(self) -> "AreaCoverage":
         return replace(self, open_bands=set(self.open_bands), missing_bands=list(self.missing_bands),
                        unknown_time_weekdays=set(self.unknown_time_weekdays),
-                       target_groups=dict(self.target_groups), reasons=list(self.reasons))
+                       target_groups=dict(self.target_groups), reasons=list(self.reasons),
+                       thresholds=dict(self.thresholds))
 
 
 def rank_key(c: AreaCoverage):
@@ -438,6 +440,7 @@ def classify(c: AreaCoverage, th: dict[str, Any]) -> None:
     if th["min_per_1000"] is not None and c.per_1000 is None and c.places:
         reasons.append(Msg("coverage.reason.per_1000_skipped"))
     c.reasons = reasons
+    c.thresholds = {k: th[k] for k in ("min_places", "min_covered_share", "min_per_1000")}
 
 
 def target_group_matrix(results: Iterable[AreaCoverage]) -> tuple[list[str], list[tuple[AreaCoverage, list[int]]]]:
@@ -464,6 +467,24 @@ class Candidate:
     lon: float | None = None
     gain: float = 0.0                # people (or m² when no population) newly within reach
     order: int = 0                   # 1 = chosen first
+    area_code: str | None = None     # the area (of the kind analysed) its location falls in, if any
+    area_name: str | None = None
+
+
+@dataclass
+class PointWhere:
+    """Where one given candidate point falls: inside the municipality (or the served areas) or
+    not, and the area of the analysed kind it lies in (None between areas)."""
+    n: int                           # 1-based, as in the point's label 地点n
+    lat: float
+    lon: float
+    inside: bool
+    area_code: str | None = None
+    area_name: str | None = None
+
+    @property
+    def label(self) -> Msg:
+        return Msg("coverage.point_label", {"n": self.n, "lat": self.lat, "lon": self.lon})
 
 
 @dataclass
@@ -478,6 +499,10 @@ class AreaChange:
     before_places: int
     after_places: int
 
+    @property
+    def klass_changed(self) -> bool:
+        return self.before_klass != self.after_klass
+
 
 @dataclass
 class SiteSuggestion:
@@ -489,7 +514,23 @@ class SiteSuggestion:
     total: float                      # people (or m²) in all areas
     covered_before: float
     covered_after: float
-    areas: list[AreaChange]
+    areas: list[AreaChange]           # areas whose places or share change (class changed or not)
+    areas_total: int = 0              # areas analysed
+    points: list[PointWhere] = field(default_factory=list)   # the given points, each with its area
+
+    @property
+    def class_changes(self) -> list[AreaChange]:
+        """Only the areas whose class changes (the change table shows these)."""
+        return [a for a in self.areas if a.klass_changed]
+
+    @property
+    def unchanged_count(self) -> int:
+        """Areas whose class stays the same (of which share_only_count gain reach only)."""
+        return self.areas_total - len(self.class_changes)
+
+    @property
+    def share_only_count(self) -> int:
+        return len(self.areas) - len(self.class_changes)
 
     @property
     def share_before(self) -> float | None:
@@ -529,6 +570,63 @@ def candidates_from_layer(session: Session, candidate_layer: str, *, on_date: dt
              "lon": None if r.lon is None else round(r.lon, 6)} for r in rows]
 
 
+_LOCATE_SQL = text("""
+WITH pts AS (
+  SELECT t.n, ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326) AS g
+  FROM unnest(CAST(:lats AS float8[]), CAST(:lons AS float8[])) WITH ORDINALITY AS t(lat, lon, n)),
+outline AS (   -- the municipality's own outline when one is loaded (kind 'municipality')
+  SELECT EXISTS (SELECT 1 FROM area WHERE kind = 'municipality'
+                 AND (CAST(:muni AS text) IS NULL OR left(municipality_code, 5) = :muni)) AS has)
+SELECT pts.n,
+  EXISTS (SELECT 1 FROM area a, outline o
+          WHERE ST_Intersects(a.geom, pts.g)
+            AND (CAST(:muni AS text) IS NULL OR left(a.municipality_code, 5) = :muni)
+            AND (a.kind = 'municipality' OR (NOT o.has AND a.kind <> 'catchment'))) AS inside,
+  k.code, k.name
+FROM pts LEFT JOIN LATERAL (
+  SELECT a.code, a.name FROM area a
+  WHERE a.kind = :kind AND ST_Intersects(a.geom, pts.g)
+    AND (CAST(:muni AS text) IS NULL OR left(a.municipality_code, 5) = :muni)
+  ORDER BY a.id LIMIT 1) k ON true
+ORDER BY pts.n""")
+
+
+def locate_points(session: Session, points: list[tuple[float, float]], area_kind: str,
+                  municipality_code: str | None = None) -> list[PointWhere]:
+    """Where each (lat, lon) falls: inside the municipality or not, and in which area of
+    `area_kind`. The municipality is its outline (an area of kind 'municipality') when loaded,
+    else the union of its other areas (small areas, school districts; support desks' areas are
+    not the municipality). Without a municipality: inside any area this database holds."""
+    if not points:
+        return []
+    for lat, lon in points:
+        if not (-90 <= float(lat) <= 90 and -180 <= float(lon) <= 180):
+            raise Invalid("invalid.latlon_range")
+    muni = municipality_code[:5] if municipality_code else None
+    rows = session.execute(_LOCATE_SQL, {"lats": [float(p[0]) for p in points],
+                                         "lons": [float(p[1]) for p in points],
+                                         "kind": area_kind, "muni": muni}).all()
+    return [PointWhere(n=int(r.n), lat=float(points[int(r.n) - 1][0]), lon=float(points[int(r.n) - 1][1]),
+                       inside=bool(r.inside), area_code=r.code, area_name=r.name) for r in rows]
+
+
+def refuse_outside(where: list[PointWhere], municipality_code: str | None) -> None:
+    """Invalid('invalid.points_outside') naming every point outside the municipality (or outside
+    every area served when no municipality is chosen)."""
+    outside = [w for w in where if not w.inside]
+    if not outside:
+        return
+    if municipality_code:
+        from geo.geocoding.municipalities import registry
+
+        m = registry().get(municipality_code[:5])
+        place = Msg("coverage.municipality_name", {"name": m.name if m else municipality_code[:5],
+                                                   "code": municipality_code[:5]})
+    else:
+        place = Msg("coverage.served_region")
+    raise Invalid("invalid.points_outside", points=[w.label for w in outside], place=place)
+
+
 def suggest_sites(session: Session, area_kind: str, layer_id: str, *, candidate_layer: str | None = None,
                   points: list[tuple[float, float]] | None = None, k: int = 3, on_date: dt.date | None = None,
                   municipality_code: str | None = None, thresholds: dict | None = None) -> SiteSuggestion:
@@ -554,27 +652,31 @@ def suggest_sites(session: Session, area_kind: str, layer_id: str, *, candidate_
     if params is not None and candidate_layer:
         rows = session.execute(text(f"""
             SELECT p.id, p.name, ST_Y(p.public_point) AS lat, ST_X(p.public_point) AS lon,
-                   ST_AsBinary(ST_Transform(p.point, :srid)) AS g
-            FROM place p WHERE p.layer = :cl AND p.point IS NOT NULL AND {_ACTIVE}
+                   ST_AsBinary(ST_Transform(p.point, :srid)) AS g, k.code AS area_code, k.name AS area_name
+            FROM place p LEFT JOIN LATERAL (
+              SELECT a.code, a.name FROM area a WHERE a.kind = :kind AND ST_Intersects(a.geom, p.point)
+                AND (CAST(:muni AS text) IS NULL OR a.municipality_code = :muni) ORDER BY a.id LIMIT 1) k ON true
+            WHERE p.layer = :cl AND p.point IS NOT NULL AND {_ACTIVE}
               AND (CAST(:muni AS text) IS NULL OR p.municipality_code = :muni) ORDER BY p.id LIMIT 2000"""),
             {**params, "cl": candidate_layer}).all()
         for r in rows:
             cands.append(Candidate(label=r.name, place_id=r.id, lat=None if r.lat is None else round(r.lat, 6),
-                                   lon=None if r.lon is None else round(r.lon, 6)))
+                                   lon=None if r.lon is None else round(r.lon, 6),
+                                   area_code=r.area_code, area_name=r.area_name))
             geoms.append(wkb.loads(bytes(r.g)))
+    where = locate_points(session, list(points or []), area_kind, municipality_code)
+    refuse_outside(where, municipality_code)
     for i, (lat, lon) in enumerate(points or []):
         lat, lon = float(lat), float(lon)
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise Invalid("invalid.latlon_range")
         if params is None:
             continue
         g = session.execute(text("SELECT ST_AsBinary(ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :srid))"),
                             {"lat": lat, "lon": lon, "srid": params["srid"]}).scalar_one()
-        cands.append(Candidate(label=Msg("coverage.point_label", {"n": i + 1, "lat": lat, "lon": lon}),
-                               lat=round(lat, 6), lon=round(lon, 6)))
+        cands.append(Candidate(label=where[i].label, lat=round(lat, 6), lon=round(lon, 6),
+                               area_code=where[i].area_code, area_name=where[i].area_name))
         geoms.append(wkb.loads(bytes(g)))
     if params is None:
-        return SiteSuggestion(layer_id, area_kind, "area", 0, [], 0.0, 0.0, 0.0, [])
+        return SiteSuggestion(layer_id, area_kind, "area", 0, [], 0.0, 0.0, 0.0, [], 0, where)
 
     # demand: uncovered parts of each (area × small area) piece, with people per m²
     band = layer.target_population
@@ -666,4 +768,4 @@ def suggest_sites(session: Session, area_kind: str, layer_id: str, *, candidate_
     total = sum(total_by_area.values())
     covered = sum(cov_by_area.values())
     return SiteSuggestion(layer_id, area_kind, basis, len(cands), chosen, round(total, 1), round(covered, 1),
-                          round(covered + sum(c.gain for c in chosen), 1), changes)
+                          round(covered + sum(c.gain for c in chosen), 1), changes, len(before), where)

@@ -22,13 +22,15 @@
   var view = TsunagariMap.create(document.getElementById("cov-map"), data);
   var map = view.map;
   var CLS = { none: "cov-area cov-none", thin: "cov-area cov-thin", covered: "cov-area cov-covered" };
-  var many = data.areas.features.length > 40;
+  var labels = view.labels();
 
   function labelNode(props) {
     var div = document.createElement("div");
+    div.className = "cov-label cov-label-box-" + props.klass;
     var name = document.createElement("span");
     name.className = "cov-label-name";
-    name.textContent = props.name;
+    // the number is the area's rank in the table below (and in the side list when no room)
+    name.textContent = (props.rank ? props.rank + " " : "") + props.name;
     var klass = document.createElement("span");
     klass.className = "cov-label-klass cov-label-" + props.klass;
     var sym = data.symbols[props.klass] || "";
@@ -48,11 +50,31 @@
                dashArray: outline.dashArray, fillOpacity: 0.55 };
     },
     onEachFeature: function (f, layer) {
-      layer.bindTooltip(labelNode(f.properties), {
-        permanent: !many, direction: "center", className: "cov-label", opacity: 0.9 });
-      layer.on("click", function (e) { addPoint(e.latlng); });
+      var tip = document.createElement("span");
+      tip.textContent = (f.properties.rank ? f.properties.rank + " " : "") + f.properties.name;
+      layer.bindTooltip(tip, {sticky: true});
+      layer.on("click", function (e) { L.DomEvent.stop(e); addPoint(e.latlng, f.properties.name); });
     }
   }).addTo(map).outlines;
+
+  // one label per area: its rank, name and class where there is room, else its rank alone in a
+  // numbered marker, listed beside the map (#cov-numbers); the least covered get room first
+  var order = {none: 3, thin: 2, covered: 1};
+  data.areas.features.forEach(function (f) {
+    var p = f.properties;
+    if (p.label_lat === null || p.label_lat === undefined) return;
+    labels.add({latlng: [p.label_lat, p.label_lon], node: labelNode(p), short: p.rank ? String(p.rank) : null,
+                priority: (order[p.klass] || 0) * 1000 - (p.rank || 0), title: p.name, data: p, strict: true,
+                className: "cov-area-label cov-area-label-" + p.klass});
+  });
+  var numbers = document.getElementById("cov-numbers");
+  if (numbers) {
+    labels.list(numbers, function (item) {
+      var span = document.createElement("span");
+      span.textContent = item.title + " " + (data.symbols[item.data.klass] || "") + " " + (data.labels[item.data.klass] || "");
+      return span;
+    });
+  }
 
   // the layer's places, drawn small with the same glyph + shape + colour as everywhere
   var placeLayer = L.layerGroup().addTo(map);
@@ -64,24 +86,65 @@
     m.on("click", function (e) { addPoint(e.latlng); });   // a click anywhere on the map adds a point
     m.addTo(placeLayer);
   });
+  // the chosen sites: their walking circle and their order number (the # of the table below);
+  // the full name where there is room, placed before the area labels
   data.chosen.forEach(function (p) {
-    var c = L.circle([p.lat, p.lon], { radius: data.walking_radius_m, color: "#000", weight: 2, dashArray: "6 4",
-                                       fill: false, className: "cov-chosen" }).addTo(map);
+    L.circle([p.lat, p.lon], { radius: data.walking_radius_m, color: "#000", weight: 2, dashArray: "6 4",
+                               fill: false, className: "cov-chosen", interactive: false }).addTo(map);
     var tip = document.createElement("span");
+    tip.className = "cov-chosen-label";
     tip.textContent = p.name;
-    c.bindTooltip(tip, { permanent: true, direction: "top" });
+    labels.add({latlng: [p.lat, p.lon], node: tip, short: p.order ? "#" + p.order : null, priority: 100000,
+                title: p.name, className: "cov-chosen-site"});
   });
 
 
   // Candidate points: a click adds "lat,lon" to the textarea and draws a ring.
   var textarea = document.getElementById("cov-points");
   var clickLayer = L.layerGroup().addTo(map);
+  // which area (of the kind shown) a point lies in: a hint beside the form as points are added;
+  // the server names them again, and refuses points outside the municipality, when suggesting
+  function inRing(x, y, ring) {
+    var inside = false;
+    for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      var xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+      if ((yi > y) !== (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi) inside = !inside;
+    }
+    return inside;
+  }
+  function areaAt(lat, lon) {
+    for (var k = 0; k < data.areas.features.length; k++) {
+      var f = data.areas.features[k], g = f.geometry;
+      var polys = g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
+      for (var m = 0; m < polys.length; m++) {
+        if (inRing(lon, lat, polys[m][0]) && !polys[m].slice(1).some(function (h) { return inRing(lon, lat, h); })) {
+          return f.properties.name;
+        }
+      }
+    }
+    return null;
+  }
+  var whereList = document.getElementById("cov-points-where");
+  var T = data.texts || {};
   function drawPoints() {
     clickLayer.clearLayers();
     if (!textarea) { return; }
+    if (whereList) { whereList.textContent = ""; }
+    var n = 0;
     textarea.value.split(/\n|;/).forEach(function (line) {
-      var parts = line.split(",");
+      var parts = line.replace("、", ",").split(",");
       var lat = parseFloat(parts[0]), lon = parseFloat(parts[1]);
+      if (!line.trim()) { return; }
+      n += 1;
+      if (isFinite(lat) && isFinite(lon) && whereList && T.point_n) {
+        var area = areaAt(lat, lon);
+        var li = document.createElement("li");
+        var point = T.point_n.replace("{n}", n);
+        li.textContent = area ? T.point_hint_inside.replace("{point}", point).replace("{area}", area)
+                              : T.point_hint_outside.replace("{point}", point);
+        li.className = area ? "cov-point-in" : "cov-point-out";
+        whereList.appendChild(li);
+      }
       if (isFinite(lat) && isFinite(lon)) {
         L.circle([lat, lon], { radius: data.walking_radius_m, color: "#000", weight: 1, dashArray: "2 4",
                                fill: false, interactive: false }).addTo(clickLayer);
@@ -97,7 +160,7 @@
     drawPoints();
   }
   map.on("click", function (e) { addPoint(e.latlng); });
-  if (textarea) { textarea.addEventListener("change", drawPoints); drawPoints(); }
+  if (textarea) { textarea.addEventListener("input", drawPoints); drawPoints(); }
   var clear = document.getElementById("cov-clear-points");
   if (clear) { clear.addEventListener("click", function () { textarea.value = ""; drawPoints(); }); }
   window.coverageMap = map;

@@ -7,6 +7,7 @@
  *   view.placeMarker({lat, lon, layer, name, precision}, {popup: fn}); // glyph + shape + colour
  *   var clusters = view.placeClusters();        // one cluster group, a switch per place layer
  *   var source = view.viewSource({url, params, onData});  // data for the current view (bbox)
+ *   view.labels().add({latlng, node, short: "3", priority}); // labels that never pile up
  *
  * Untrusted text (names) is only ever put in the page with textContent. Popups fit the map
  * (width, height and auto-pan padding from the map's size), so on a phone they never open
@@ -95,8 +96,7 @@
     }
     this.control = null;
     if (options.layerControl) this.layerControl();
-    this._labelZooms = [];
-    map.on("zoomend", function () { self._showLabels(); });
+    this._labels = null;
   }
 
   MapView.prototype.narrow = function () {
@@ -154,19 +154,20 @@
     }).addTo(group);
     group.outlines = geo;
     if (s.labels && options.labels !== false) {
-      var labels = L.layerGroup();
+      // names from the layer's label zoom, laid out with every other label of the map (labels())
+      // so that they never pile up: where one has no room it waits for a closer zoom
+      var labels = L.layerGroup().addTo(group);
+      var manager = this.labels();
       collection.features.forEach(function (f) {
         var p = f.properties;
         if (p.label_lat === null || p.label_lat === undefined) return;
-        var span = el("span", null, p.name);
+        var span = el("span", "area-label-name", p.name);
         span.style.borderColor = s.colour;
-        L.marker([p.label_lat, p.label_lon], {
-          interactive: false, keyboard: false,
-          icon: L.divIcon({html: span, className: "area-label area-label-" + layerId, iconSize: [0, 0]})
-        }).addTo(labels);
+        manager.add({latlng: [p.label_lat, p.label_lon], node: span, group: labels, title: p.name,
+                     minZoom: s.label_zoom || 13, priority: s.weight || 1, strict: true,
+                     className: "area-label area-label-" + layerId});
       });
-      this._labelZooms.push({group: group, labels: labels, zoom: s.label_zoom || 13});
-      this._showLabels();
+      group.labels = labels;
     }
     return group;
   };
@@ -181,13 +182,174 @@
     return groups;
   };
 
-  MapView.prototype._showLabels = function () {
-    var z = this.map.getZoom();
-    this._labelZooms.forEach(function (x) {
-      var on = z >= x.zoom;
-      if (on && !x.group.hasLayer(x.labels)) x.group.addLayer(x.labels);
-      else if (!on && x.group.hasLayer(x.labels)) x.group.removeLayer(x.labels);
-    });
+  // ------------------------------------------------------------------ labels that never pile up
+  /* One label manager per map: every label added to it (area names, numbered areas, chosen
+     sites...) is laid out together after each zoom, move or resize, so that no two shown labels
+     overlap, whatever layer they belong to. In priority order (higher first) each label is shown
+     in full at its point or just beside it (above, below, right, left) where its box touches no
+     label already placed and stays inside the map; boxes of `avoid` elements (the map's controls,
+     place markers) are avoided when possible. A label with no room shows its short form instead —
+     a small numbered marker (`short`, e.g. the rank in the table beside the map) — if that fits,
+     else it is hidden until a closer zoom gives it room (numbers never cover place markers).
+
+       var labels = view.labels();
+       labels.add({latlng, node, short, priority, minZoom, group, title, className}) -> item
+         node: the full label (a DOM node built with textContent); short: text of the numbered
+         marker (none: hidden where there is no room); group: a layer group the label joins (laid
+         out only while that group is on the map; default the manager's own); strict: never over a
+         place marker either (else only where no free spot is left); item.state is
+         "full" | "short" | "hidden" | "off" (off the map or below minZoom) after each layout
+       labels.list(element, format)  // a side list of the labels shown by number (or hidden)
+       labels.layout()               // at once (it also runs by itself)
+     After each layout the map fires "tsunagari:labels" with {full, short, hidden} (items). */
+  MapView.prototype.labels = function () {
+    if (this._labels) return this._labels;
+    var map = this.map, items = [], lists = [], frame = null;
+    if (!map.getPane("tsunagariLabels")) {
+      var pane = map.createPane("tsunagariLabels");
+      pane.style.zIndex = 590;            // above areas (400), below place markers (600) and popups
+      pane.style.pointerEvents = "none";
+    }
+    var own = L.layerGroup().addTo(map);
+    var GAP = 3, EDGE = 2;
+
+    function intersects(a, b) {
+      return a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+    }
+    function boxAt(p, w, h, dx, dy) {
+      var x = p.x + dx - w / 2, y = p.y + dy - h / 2;
+      return {x1: x - GAP, y1: y - GAP, x2: x + w + GAP, y2: y + h + GAP, dx: dx, dy: dy};
+    }
+    function place(p, w, h, size, placed, soft, strict) {
+      // at the point, then beside it: above, below, right, left, the corners, a little further
+      var v = h / 2 + 8, u = w / 2 + 10, offsets = [[0, 0], [0, -v], [0, v], [u, 0], [-u, 0],
+        [u * 0.7, -v], [-u * 0.7, -v], [u * 0.7, v], [-u * 0.7, v], [0, -2 * v], [0, 2 * v],
+        [u * 0.7, -2 * v], [-u * 0.7, -2 * v], [u * 0.7, 2 * v], [-u * 0.7, 2 * v]];
+      var fallback = null;
+      for (var i = 0; i < offsets.length; i++) {
+        var b = boxAt(p, w, h, offsets[i][0], offsets[i][1]);
+        if (b.x1 + GAP < EDGE || b.y1 + GAP < EDGE || b.x2 - GAP > size.x - EDGE || b.y2 - GAP > size.y - EDGE) continue;
+        if (placed.some(function (o) { return intersects(b, o); })) continue;
+        if (!soft.some(function (o) { return intersects(b, o); })) return b;
+        if (!fallback && !strict) fallback = b;
+      }
+      return fallback;
+    }
+    function show(item, state, b) {
+      item.state = state;
+      var icon = item.marker.getElement();
+      if (!icon) return;
+      icon.setAttribute("data-state", state);
+      [item.full, item.num].forEach(function (n) {
+        if (!n) return;
+        var on = (n === item.full && state === "full") || (n === item.num && state === "short");
+        n.classList.toggle("map-label-shown", on);
+        n.setAttribute("aria-hidden", on ? "false" : "true");
+        if (on) {
+          n.style.left = (b.dx - n.offsetWidth / 2) + "px";
+          n.style.top = (b.dy - n.offsetHeight / 2) + "px";
+        }
+      });
+    }
+
+    function layout() {
+      frame = null;
+      var size = map.getSize(), zoom = map.getZoom();
+      var box = map.getContainer().getBoundingClientRect();
+      function rects(selector) {
+        var out = [];
+        Array.prototype.forEach.call(map.getContainer().querySelectorAll(selector), function (n) {
+          var r = n.getBoundingClientRect();
+          if (r.width && r.height) out.push({x1: r.left - box.left, y1: r.top - box.top, x2: r.right - box.left, y2: r.bottom - box.top});
+        });
+        return out;
+      }
+      var soft = rects(manager.avoid);
+      // read every size first, then write (one reflow)
+      var active = [];
+      items.forEach(function (item) {
+        var icon = item.marker.getElement();
+        if (!icon || !item.marker._map || zoom < (item.minZoom || 0)) { show(item, "off"); return; }
+        var p = map.latLngToContainerPoint(item.latlng);
+        if (p.x < 0 || p.y < 0 || p.x > size.x || p.y > size.y) { show(item, "off"); return; }
+        item.point = p;
+        item.fullSize = [item.full.offsetWidth, item.full.offsetHeight];
+        item.numSize = item.num ? [item.num.offsetWidth, item.num.offsetHeight] : null;
+        active.push(item);
+      });
+      active.sort(function (a, b) { return (b.priority || 0) - (a.priority || 0) || a.index - b.index; });
+      var placed = rects(manager.block), waiting = [];   // never under the map's controls
+      active.forEach(function (item) {
+        var b = place(item.point, item.fullSize[0], item.fullSize[1], size, placed, soft, item.strict);
+        if (b) { placed.push(b); show(item, "full", b); } else waiting.push(item);
+      });
+      // the numbered markers of the labels without room, after every full label that fits
+      waiting.forEach(function (item) {
+        // a number is small: it never hides a place marker (nor hides under one)
+        var b = item.numSize ? place(item.point, item.numSize[0], item.numSize[1], size, placed, soft, true) : null;
+        if (b) { placed.push(b); show(item, "short", b); } else show(item, "hidden");
+      });
+      var state = {full: [], short: [], hidden: []};
+      items.forEach(function (item) { if (state[item.state]) state[item.state].push(item); });
+      lists.forEach(function (l) { fillList(l, state); });
+      map.fire("tsunagari:labels", state);
+    }
+    function schedule() {
+      if (frame === null) frame = (global.requestAnimationFrame || setTimeout)(layout);
+    }
+    function fillList(l, state) {
+      var ul = l.element.querySelector("ul") || l.element;
+      ul.textContent = "";
+      var shown = state.short.concat(state.hidden.filter(function (i) { return i.short !== undefined && i.short !== null; }));
+      shown.sort(function (a, b) { return (parseFloat(a.short) || 0) - (parseFloat(b.short) || 0) || a.index - b.index; });
+      shown.forEach(function (item) {
+        var li = el("li", "map-label-item map-label-item-" + item.state);
+        li.appendChild(el("span", "map-label-item-num", item.short));
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(l.format ? l.format(item) : document.createTextNode(item.title || ""));
+        ul.appendChild(li);
+      });
+      l.element.hidden = !shown.length;
+    }
+
+    var manager = {
+      block: ".leaflet-control",          // labels never go under these
+      avoid: ".place-icon",               // nor over these where another spot is free
+      items: items,
+      add: function (o) {
+        var wrap = el("div", "map-label-box");
+        var full = el("div", "map-label-full");
+        full.appendChild(o.node);
+        wrap.appendChild(full);
+        var num = null;
+        if (o.short !== undefined && o.short !== null && o.short !== "") {
+          num = el("div", "map-label-num", o.short);
+          wrap.appendChild(num);
+        }
+        var item = {latlng: L.latLng(o.latlng), full: full, num: num, short: o.short, title: o.title,
+                    priority: o.priority || 0, minZoom: o.minZoom, index: items.length, data: o.data, state: "off",
+                    group: o.group || own, strict: !!o.strict};
+        item.marker = L.marker(item.latlng, {
+          pane: "tsunagariLabels", interactive: false, keyboard: false,
+          icon: L.divIcon({html: wrap, className: "map-label " + (o.className || ""), iconSize: [0, 0]})
+        }).addTo(item.group);
+        items.push(item);
+        schedule();
+        return item;
+      },
+      clear: function (group) {
+        for (var i = items.length - 1; i >= 0; i--) {
+          if (!group || items[i].group === group) { items[i].group.removeLayer(items[i].marker); items.splice(i, 1); }
+        }
+        schedule();
+      },
+      list: function (element, format) { lists.push({element: element, format: format}); schedule(); },
+      layout: layout,
+      schedule: schedule
+    };
+    map.on("zoomend moveend resize layeradd layerremove", schedule);
+    this._labels = manager;
+    return manager;
   };
 
   // ------------------------------------------------------------------ places
