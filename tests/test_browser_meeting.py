@@ -206,7 +206,7 @@ def test_area_list_exports_legend_and_labels(browser, live_server, width, height
                            for r in _visible_label_rects(page)]
     # mouse: another area
     page.locator("#area-list button", has_text="あすか野小学校").click()
-    page.wait_for_function("document.getElementById('p-name').textContent === 'あすか野小学校'")
+    page.wait_for_function("() => document.getElementById('p-name').textContent === 'あすか野小学校'")
     _ready(page)
     assert page.locator("#m-focus-name").inner_text() == "あすか野小学校"
     # zooming in lets more names show, still none over another
