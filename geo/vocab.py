@@ -1107,3 +1107,25 @@ _HANDOUT: Table = {
     "label_value": ("{label}：{value}", "{label}: {value}"),
 }
 MESSAGES.update(_HANDOUT)
+# --- serving: notices when the database cannot be reached, health, aggregate map (issue #14) ---
+SERVING_MESSAGES: Table = {
+    "db_unavailable_title": ("ただいま表示できません", "Temporarily unavailable"),
+    "db_unavailable": (
+        "データベースに接続できないため、いまは表示できません。しばらくしてからもう一度お試しください。"
+        "登録された情報は失われていません。",
+        "The database cannot be reached right now, so this page cannot be shown. Please try again in a "
+        "moment. Nothing that was saved has been lost.",
+    ),
+    "db_unavailable_api": (
+        "データベースに接続できません。{seconds}秒後にもう一度お試しください。",
+        "The database cannot be reached. Please retry in {seconds} seconds.",
+    ),
+    "retry": ("もう一度読み込む", "Reload"),
+    "aggregate_hint": (
+        "場所が多いため、区画ごとの件数で表示しています。拡大すると一つひとつの場所が見えます。",
+        "There are many places here, so the map shows how many are in each square. Zoom in to see each place.",
+    ),
+    "aggregate_too_wide": ("範囲が広すぎます（この縮尺ではタイル{max_tiles}枚まで）。地図を拡大してください",
+                           "The box is too wide at this zoom (at most {max_tiles} tiles): zoom in"),
+}
+MESSAGES.update(SERVING_MESSAGES)

@@ -56,6 +56,11 @@ def db_status() -> None:
 def db_upgrade(revision: str) -> None:
     from geo.storage import migrate
     ensure_database()
+    try:
+        if migrate.ensure_postgis() == "created":
+            click.echo("postgis 拡張を作成しました (created the postgis extension)")
+    except migrate.PostgisMissing as exc:
+        raise click.ClickException(str(exc)) from None
     if revision == "head":
         click.echo("住所データ（全国）を確認しています… (checking the national gazetteer)")
     loaded = migrate.upgrade(revision=revision)
@@ -90,17 +95,72 @@ def demo() -> None:
     click.echo(f"担当圏域 (catchments): {r.catchments}")
 
 
-@main.command(help="ウェブ画面を起動 (serve the web app)")
-@click.option("--host", default="127.0.0.1")
-@click.option("--port", default=5000, type=int)
-@click.option("--debug", is_flag=True)
-def serve(host: str, port: int, debug: bool) -> None:
-    from web import create_app
+# --- replicas and backups --------------------------------------------------------------------
+@db.group("replica", help="読み取り専用レプリカ (embedded streaming standby): up / down / status")
+def db_replica() -> None:
+    pass
 
+
+@db_replica.command("up", help="内蔵DBのストリーミング・スタンバイを起動 (pg_basebackup -R, then start)")
+def db_replica_up() -> None:
+    from geo.storage.replica import replica_up
+    if not using_embedded():
+        raise click.ClickException("DATABASE_URL の外部DBには、そのサーバーの仕組みでレプリカを作ってください "
+                                   "(with DATABASE_URL, set up replicas on that server; this command is for the embedded cluster)")
+    standby = replica_up(_cluster())
+    click.echo(f"スタンバイ起動 (standby running): {standby.root}")
+    click.echo(f"DATABASE_REPLICA_URL={standby.url()}")
+
+
+@db_replica.command("down", help="スタンバイを停止 (stop the standby; --remove deletes it)")
+@click.option("--remove", is_flag=True)
+def db_replica_down(remove: bool) -> None:
+    from geo.storage.replica import replica_down
+    replica_down(_cluster(), remove=remove)
+    click.echo("削除しました (removed)" if remove else "停止しました (stopped)")
+
+
+@db_replica.command("status", help="スタンバイの状態と遅れ (state and lag)")
+def db_replica_status() -> None:
+    from geo.storage.replica import replica_status
+    st = replica_status(_cluster())
+    click.echo(f"standby: {st['state']} ({st['root']})")
+    if st["lag_bytes"] is not None:
+        click.echo(f"replay lag: {st['lag_bytes']} bytes")
+    if st["state"] != "not created":
+        click.echo(f"DATABASE_REPLICA_URL={st['url']}")
+
+
+@main.command("backup", help="データベース全体をファイルに保存 (pg_dump custom format: everything)")
+@click.argument("file", type=click.Path(dir_okay=False))
+def backup_cmd(file: str) -> None:
+    from geo.storage.backup import BackupError, backup
     ensure_database()
-    app = create_app()
-    click.echo(f"つながりマップ: http://{host}:{port}/")
-    app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
+    try:
+        path = backup(file)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"保存しました (backed up): {path} ({path.stat().st_size:,} bytes)")
+
+
+@main.command("restore", help="バックアップから復元 (replace the database's contents; whole or nothing)")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="確認なしで実行 (do not ask)")
+def restore_cmd(file: str, yes: bool) -> None:
+    from geo.storage.backup import BackupError, archive_contents, restore
+    ensure_database()
+    try:
+        archive_contents(file)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not yes:
+        click.confirm("いまのデータをバックアップの内容で置き換えます。よろしいですか？ "
+                      "(Replace the current data with the backup?)", abort=True)
+    try:
+        n = restore(file)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"復元しました (restored): {file} ({n} entries)")
 
 
 # --- users (accounts and roles) ------------------------------------------------------------
@@ -197,8 +257,10 @@ def user_password(email: str) -> None:
 
 
 from scripts.import_cli import import_group  # noqa: E402
+from scripts.serve_cli import serve  # noqa: E402
 
 main.add_command(import_group)
+main.add_command(serve)
 
 from scripts.municipality_cli import municipality_group  # noqa: E402
 

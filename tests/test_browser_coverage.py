@@ -24,7 +24,7 @@ def test_coverage_page_map_legend_filter_csv(page, live_server):
     fill = page.evaluate("() => getComputedStyle(document.querySelector('path.cov-none')).fill")
     assert "cov-pat-none" in fill
     # labels on the map say the class in words too (or, where there is no room, the numbered list beside it)
-    page.wait_for_function("document.querySelectorAll('#cov-map .map-label[data-state]').length >= 12")
+    page.wait_for_function("() => document.querySelectorAll('#cov-map .map-label[data-state]').length >= 12")
     page.wait_for_timeout(100)
     on_map = page.locator("#cov-map .map-label[data-state=full] .cov-label", has_text="空白").count()
     listed = page.locator("#cov-numbers li", has_text="空白").count()

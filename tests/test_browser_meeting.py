@@ -16,7 +16,7 @@ def _page(browser, width, height):
 
 def _ready(page):
     page.wait_for_selector('body[data-ready="1"]')
-    page.wait_for_function("document.body.dataset.loading === ''")
+    page.wait_for_function("() => document.body.dataset.loading === ''")  # a function: CSP forbids eval
 
 
 # every place drawn on the map, alone or counted in a numbered cluster (markers that would touch
@@ -248,7 +248,7 @@ def test_area_list_exports_legend_and_labels(browser, live_server, width, height
                            for r in _visible_label_rects(page)]
     # mouse: another area
     page.locator("#area-list button", has_text="あすか野小学校").click()
-    page.wait_for_function("document.getElementById('p-name').textContent === 'あすか野小学校'")
+    page.wait_for_function("() => document.getElementById('p-name').textContent === 'あすか野小学校'")
     _ready(page)
     assert page.locator("#m-focus-name").inner_text() == "あすか野小学校"
     # zooming in lets more names show, still none over another

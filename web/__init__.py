@@ -26,6 +26,8 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or database_url()
+    from web.jsonfast import OrjsonProvider
+    app.json = OrjsonProvider(app)
     app.json.ensure_ascii = False
     make_session = session_factory(app.config["DATABASE_URL"])
 
@@ -53,10 +55,11 @@ def create_app(config: dict | None = None) -> Flask:
         lang = request.args.get("lang")
         if lang in ("ja", "en"):
             resp.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax")
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         return resp
 
     _register_error_handlers(app)
+    from web import serving
+    serving.install(app)  # database routing, health, errors, headers, caching (web/serving.py)
 
     from web import api, coordinator, coverage, meeting, public
     from web import hsds, ical, ogc

@@ -24,11 +24,11 @@ def places():
     lang = current_lang()
     near, bbox = params.latlon("near"), params.bbox("bbox")
     if near:
-        rows = search.nearest(session, *near, filters, params.int_in_range("limit", 1, 200, 20))
+        rows = search.nearest(session, *near, filters, params.int_in_range("limit", 1, 200, 20), lean=True)
         return jsonify({"type": "FeatureCollection",
                         "features": [search.feature(p, lang, distance=d) for p, d in rows]})
     if bbox:
-        rows, truncated = search.in_bbox(session, bbox, filters, params.int_in_range("limit", 1, 20000, 5000))
+        rows, truncated = search.in_bbox(session, bbox, filters, params.int_in_range("limit", 1, 20000, 5000), lean=True)
         return jsonify({"type": "FeatureCollection", "truncated": truncated,
                         "features": [search.feature(p, lang) for p in rows]})
     raise BadParameter("param_need_one", options="near=lat,lon / bbox=w,s,e,n")
@@ -71,18 +71,19 @@ def search_endpoint(muni: str | None = None):
     if origin is not None:
         out["origin"] = {"lat": origin.lat, "lon": origin.lon, "label": origin.label, "kind": origin.kind,
                          "level": origin.level, "approximate": origin.approximate}
-        rows = search.nearest(session, origin.lat, origin.lon, filters, limit)
+        rows = search.nearest(session, origin.lat, origin.lon, filters, limit, lean=True)
         # with a chosen date, each place's "next" date counts from that day
         out["results"] = [search.result(p, lang, today=filters.on, distance=d) for p, d in rows]
         out["date"] = _date_info(filters, search.date_note(session, origin.lat, origin.lon, filters, len(rows)), lang)
         if not rows and search.nothing_near(session, origin.lat, origin.lon):
             out["message"] = vocab.text("search.nothing_near", lang)
-        helper = search.help_desk(session, origin.lat, origin.lon)
+        here = search.areas_here(session, origin.lat, origin.lon)   # one query for both uses
+        helper = search.help_desk(session, origin.lat, origin.lon, areas=here)
         if helper:
             out["help"] = {"by": helper["by"], "area": helper["area"],
                            "place": search.result(helper["place"], lang, distance=helper.get("distance"))}
         out["areas"] = [{"id": a.id, "kind": a.kind, "code": a.code, "name": a.name}
-                        for a in search.areas_here(session, origin.lat, origin.lon)]
+                        for a in here]
     return jsonify(out)
 
 
@@ -115,3 +116,26 @@ def areas_at():
     return jsonify([{"id": a.id, "kind": a.kind, "code": a.code, "name": a.name,
                      "municipality_code": a.municipality_code,
                      "support_branch": public_feature(a.place)["properties"] if a.place else None} for a in found])
+
+
+@bp.get("/aggregates")
+def aggregates():
+    """bbox=w,s,e,n&zoom=z (+ the place filters): places counted per grid cell and layer, for the
+    map at low zoom. mode "points" says the view holds few enough places (or the zoom is street
+    level) to draw them one by one from /api/places?bbox= instead."""
+    import layers as layer_registry
+    from geo import vocab
+    from geo.places import aggregates as agg
+
+    bbox = params.required(params.bbox("bbox"), "bbox")
+    zoom = params.required(params.int_in_range("zoom", 0, 20), "zoom")
+    filters = params.filters()
+    wanted = list(filters.layers) or [l.id for l in layer_registry.place_layers()]
+    key = "&".join(f"{k}={v}" for k, v in sorted(filters.params().items()) if k not in ("layer", "time"))
+    result = agg.aggregate(db_session(), bbox, zoom, wanted, filters.where(), filter_key=key)
+    out = {"zoom": result.zoom, "mode": result.mode, "total": result.total, "layers": result.layers,
+           "cell_px": 256 // agg.CELLS_PER_TILE, "street_zoom": agg.STREET_ZOOM, "cells": result.cells,
+           "hint": vocab.text("aggregate_hint", current_lang()) if result.mode == "cells" else None}
+    if filters.band:
+        out["time_filter_applied"] = False   # a time band is checked per place: shown when zoomed in
+    return jsonify(out)

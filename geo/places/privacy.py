@@ -38,12 +38,31 @@ def public_address(place) -> str | None:
     return None
 
 
+def public_columns():
+    """The columns a lean query (a hot path that loads rows, not Place objects) selects so that
+    `public_place(row)` works on the row: the public fields, what `public_address` needs, and the
+    public point's coordinates (public_lat/public_lon, from public_point only)."""
+    from sqlalchemy import func
+
+    from geo.storage.models import Place
+    return ([getattr(Place, name) for name in PUBLIC_FIELDS]
+            + [Place.address, Place.geocode_matched,
+               func.ST_Y(Place.public_point).label("public_lat"), func.ST_X(Place.public_point).label("public_lon")])
+
+
 def public_location(place) -> tuple[float, float] | None:
-    """(lat, lon) safe to show, or None. Reads only public_point."""
+    """(lat, lon) safe to show, or None. Reads only public_point (or, on a lean row from
+    `public_columns()`, the coordinates the database took from public_point)."""
+    lat = getattr(place, "public_lat", _NO_COLUMN)
+    if lat is not _NO_COLUMN:
+        return None if lat is None else (round(lat, 6), round(place.public_lon, 6))
     if place.public_point is None:
         return None
     pt = to_shape(place.public_point)
     return (round(pt.y, 6), round(pt.x, 6))
+
+
+_NO_COLUMN = object()
 
 
 def public_place(place, lang: str = "ja", **extra: Any) -> dict[str, Any]:

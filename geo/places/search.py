@@ -226,19 +226,28 @@ def feature(place: Place, lang: str = "ja", today: dt.date | None = None, distan
 
 # --------------------------------------------------------------------------- spatial searches
 def nearest(session: Session, lat: float, lon: float, filters: Filters = Filters(), limit: int = 10,
-            within_m: float | None = NEAR_RADIUS_M) -> list[tuple[Place, float]]:
+            within_m: float | None = NEAR_RADIUS_M, lean: bool = False) -> list[tuple[Place, float]]:
     """Nearest places by public point, in metres, honouring every filter; none farther than
-    `within_m` (a search in another town lists nothing rather than places hundreds of km away)."""
+    `within_m` (a search in another town lists nothing rather than places hundreds of km away).
+    lean: rows of the public columns instead of Place objects."""
     rows = queries.nearest_places(session, lat, lon, list(filters.layers) or None, limit, where=filters.where(),
-                                  accept=filters.accept if filters.needs_python else None)
+                                  accept=filters.accept if filters.needs_python else None, lean=lean)
     if within_m is not None:
         rows = [(p, d) for p, d in rows if d <= within_m]
     return rows
 
 
-def in_bbox(session: Session, bbox: queries.BBox, filters: Filters = Filters(), limit: int = 5000
-            ) -> tuple[list[Place], bool]:
-    """Places whose public point is in the box, and whether the list was cut at `limit`."""
+def in_bbox(session: Session, bbox: queries.BBox, filters: Filters = Filters(), limit: int = 5000,
+            lean: bool = False) -> tuple[list[Place], bool]:
+    """Places whose public point is in the box, and whether the list was cut at `limit`
+    (lean: rows of the public columns instead of Place objects)."""
+    if lean:
+        where = filters.where()
+        if not filters.needs_python:
+            rows = queries.places_in_bbox_lean(session, bbox, where, limit + 1)
+            return rows[:limit], len(rows) > limit
+        rows = [p for p in queries.places_in_bbox_lean(session, bbox, where) if filters.accept(p)]
+        return rows[:limit], len(rows) > limit
     q = select(Place).where(Place.public_point.is_not(None),
                             func.ST_Intersects(Place.public_point, bbox.envelope()), queries.active_on())
     where = filters.where()
@@ -408,13 +417,15 @@ def nothing_near(session: Session, lat: float, lon: float, within_m: float = NEA
     return not near or near[0][1] > within_m
 
 
-def help_desk(session: Session, lat: float, lon: float) -> dict[str, Any] | None:
+def help_desk(session: Session, lat: float, lon: float, areas: list[Area] | None = None) -> dict[str, Any] | None:
     """The support branch responsible for the point (its catchment covers it); if no catchment
-    covers the point, the nearest place with a consultation desk. Public fields only."""
-    for area in queries.areas_at(session, lat, lon, ["catchment"]):
+    covers the point, the nearest place with a consultation desk (a row of the public columns).
+    Public fields only. `areas`: the areas at the point, when the caller has them already."""
+    found = queries.areas_at(session, lat, lon, ["catchment"]) if areas is None else areas
+    for area in (a for a in found if a.kind == "catchment"):
         if area.place is not None and area.place.status == "active":
             return {"by": "catchment", "area": {"id": area.id, "name": area.name}, "place": area.place}
-    near = queries.nearest_places(session, lat, lon, None, 1, where=Place.has_consultation.is_(True))
+    near = queries.nearest_places(session, lat, lon, None, 1, where=Place.has_consultation.is_(True), lean=True)
     if near and near[0][1] <= NEAR_RADIUS_M:
         return {"by": "nearest", "area": None, "place": near[0][0], "distance": near[0][1]}
     return None

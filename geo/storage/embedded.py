@@ -109,7 +109,8 @@ class EmbeddedPostgres:
                 f"port = {PORT}\n"
                 "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
                 "shared_buffers = 256MB\nwork_mem = 32MB\nmaintenance_work_mem = 256MB\n"
-                "max_connections = 60\n"
+                # gunicorn workers x their pools, a standby, the CLI; the test suite keeps one per test database
+                "max_connections = 200\n"
             )
 
     def start(self) -> None:

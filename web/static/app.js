@@ -191,6 +191,85 @@
   }
 
   var places = null;   // the view source, made at start
+  var aggregates = null;
+
+  // ------------------------------------------------------------------ aggregate map (national density)
+  // At low zoom with many places the server counts them per 64-px square and layer
+  // (/api/aggregates); one labelled circle per square replaces thousands of markers. From street
+  // zoom, or when the view holds few places, the answer is mode "points" and the markers load as
+  // before. Only numbers and layer names from the page config are drawn (no HTML from data).
+  function aggregateSource() {
+    var map = view.map;
+    var group = L.layerGroup().addTo(map);
+    var last = null;        // {zoom, cells} of the latest answer
+    var names = {};
+    (cfg.place_layers || cfg.layers || []).forEach(function (l) { names[l.id] = l; });
+
+    function clear() {
+      group.clearLayers();
+      document.body.setAttribute("data-aggregate-cells", "0");
+    }
+
+    function cellMarker(cell, layerIds) {
+      var n = cell[2], perLayer = cell[3], top = 0;
+      perLayer.forEach(function (c, i) { if (c > perLayer[top]) top = i; });
+      var size = Math.round(26 + 9 * Math.log(n) / Math.LN10);
+      var layer = names[layerIds[top]] || {id: layerIds[top]};
+      var label = n >= 10000 ? Math.round(n / 1000) + "k" : String(n);
+      var icon = L.divIcon({className: "agg-cell agg-" + layer.id, iconSize: [size, size],
+                            html: "<span>" + label + "</span>"});
+      var title = layerIds.map(function (id, i) {
+        return perLayer[i] ? ((names[id] && (names[id].name || names[id].label)) || id) + " " + perLayer[i] : null;
+      }).filter(Boolean).join(" / ");
+      var m = L.marker([cell[0], cell[1]], {icon: icon, title: title, alt: title, keyboard: false, riseOnHover: true});
+      m.on("click", function () { map.setView([cell[0], cell[1]], Math.min(map.getZoom() + 2, 18)); });
+      m.on("add", function () {
+        var e = m.getElement();
+        if (!e) return;
+        if (layer.colour || layer.fill) e.style.borderColor = layer.colour || layer.fill;
+        e.setAttribute("data-count", String(n));
+      });
+      return m;
+    }
+
+    function pointsWanted() { return !!last && !last.cells && last.zoom === map.getZoom(); }
+
+    function onData(agg, info) {
+      var cells = !!(agg && agg.mode === "cells");
+      var ready = pointsWanted();     // the places source already fetched for this zoom
+      last = {zoom: info.zoom, cells: cells};
+      if (!cells) {
+        clear();
+        if (!ready) places.reload();
+        return;
+      }
+      group.clearLayers();
+      agg.cells.forEach(function (cell) { group.addLayer(cellMarker(cell, agg.layers)); });
+      applyPlaces(null, info);
+      document.body.setAttribute("data-aggregate-cells", String(agg.cells.length));
+      document.body.setAttribute("data-aggregate-total", String(agg.total));
+      mapStatus.textContent = agg.hint || "";
+    }
+
+    var source = view.viewSource({
+      url: cfg.api.aggregates || "/api/aggregates",
+      pad: 0.1,
+      params: function () {
+        var p = withLang(filterParams());
+        p.set("zoom", String(Math.round(map.getZoom())));
+        return p;
+      },
+      skip: noLayerChosen,
+      onData: onData,
+      onError: function () { last = {zoom: map.getZoom(), cells: false}; clear(); places.reload(); }
+    });
+    return {
+      load: source.load,
+      reload: source.reload,
+      // the last answer was for this zoom and said: draw points
+      pointsWanted: pointsWanted
+    };
+  }
 
   // ------------------------------------------------------------------ search
   var statusBox = document.getElementById("search-status");
@@ -390,6 +469,7 @@
       if (ev.target.value === "pick" && !form.elements.date_pick.value) return;   // wait for the day
     }
     announceCount = true;
+    aggregates.reload();
     places.reload();
     if (lastWhere) runSearch(lastWhere, true, "replace");
     else writeUrl(false);
@@ -427,11 +507,14 @@
     });
   });
   groups = view.placeClusters();
+  aggregates = aggregateSource();
   places = view.viewSource({
     url: cfg.api.places,
     params: function () { var p = withLang(filterParams()); p.set("limit", "5000"); return p; },
-    skip: noLayerChosen,
-    onData: applyPlaces,
+    // points only once the aggregate answer for this zoom says the view holds few enough
+    skip: function () { return noLayerChosen() || !aggregates.pointsWanted(); },
+    // a skip while waiting for the aggregate answer changes nothing (the answer clears or reloads)
+    onData: function (data, info) { if (data || noLayerChosen()) applyPlaces(data, info); },
     onError: function () { mapStatus.textContent = T.error; }
   });
   function clearResults() {
@@ -453,7 +536,8 @@
     else clearResults();
   }
 
-  window.addEventListener("popstate", function () { fromAddress(); places.reload(); });
+  window.addEventListener("popstate", function () { fromAddress(); aggregates.reload(); places.reload(); });
   fromAddress();
+  aggregates.load(true);
   places.load(true);
 })();

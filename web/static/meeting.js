@@ -420,6 +420,7 @@
     $('c-band').value = state.band;
     $('c-consult').checked = state.consult;
     const form = $('m-controls');
+    form.addEventListener('submit', function (e) { e.preventDefault(); });
     form.addEventListener('change', function (e) {
       const id = e.target.id;
       if (id === 'c-kind') { state.kind = e.target.value; state.area = ''; }
