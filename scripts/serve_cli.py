@@ -95,6 +95,9 @@ def run_gunicorn(host: str, port: int, workers: int, threads: int, access_log: s
         "proc_name": "tsunagari", "preload_app": False,  # each worker opens its own database pool
         "max_requests": 20000, "max_requests_jitter": 2000,
         "post_worker_init": _quiet_gc,
+        # each worker its own listening socket (SO_REUSEPORT): the kernel spreads keep-alive
+        # connections evenly, instead of one worker accepting most of them and queueing them
+        "reuse_port": True,
     }).run()
 
 
