@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from sqlalchemy import func, or_, select
 
 import layers
-from geo import vocab
+from geo import clock, vocab
 from geo.accounts.scope import code5
 from geo.editing import freshness, history, service, submissions
 from geo.editing.fields import PLACE_FIELDS
@@ -173,7 +173,7 @@ def api_confirm(place_id: int):
 def api_schedule_preview():
     """The parsed schedule of a free text, as the public page will show it: 「次回 12月8日（火）10:00–12:00」."""
     text = (request.args.get("text") or "")[:1000]
-    today = freshness.tokyo_today()
+    today = clock.today()
     schedule = parse_schedule(text, today=today) if text.strip() else None
     return jsonify({"next_ja": format_next_ja(schedule, today), "next_en": format_next_en(schedule, today),
                     "next": (format_next_en if current_lang() == "en" else format_next_ja)(schedule, today),
@@ -412,7 +412,7 @@ def confirmed_month(iso: str | None) -> str:
 
     if not iso:
         return ""
-    d = dt.datetime.fromisoformat(iso).astimezone(freshness.TOKYO)
+    d = clock.in_japan(dt.datetime.fromisoformat(iso))
     if current_lang() == "en":
         return tv("confirmed_on", date=d.strftime("%B %Y"))
     return tv("confirmed_on", date=f"{d.year}年{d.month}月")

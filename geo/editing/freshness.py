@@ -11,16 +11,11 @@ from geo.storage.models import Place, Submission
 
 from geo import clock
 
-TOKYO = clock.JST
 DEFAULT_STALE_MONTHS = 12
 
 
 def tokyo_now() -> dt.datetime:
     return clock.now()
-
-
-def tokyo_today() -> dt.date:
-    return clock.today()
 
 
 def confirmed_date(place) -> dt.date | None:
@@ -55,8 +50,8 @@ def _in_scope(column, scope: Scope):
 def stale_places(session: Session, scope: Scope, months: int = DEFAULT_STALE_MONTHS,
                  today: dt.date | None = None, limit: int = 500) -> list[Place]:
     """Active places in the user's municipalities not confirmed for longer than `months`."""
-    cutoff = months_ago(today or tokyo_today(), months)
-    cutoff_ts = dt.datetime.combine(cutoff, dt.time(), TOKYO)
+    cutoff = months_ago(today or clock.today(), months)
+    cutoff_ts = dt.datetime.combine(cutoff, dt.time(), clock.JST)
     confirmed = func.coalesce(Place.confirmed_at, Place.updated_at)
     q = (select(Place).where(Place.status != "closed", confirmed < cutoff_ts, _in_scope(Place.municipality_code, scope))
          .order_by(confirmed, Place.id).limit(limit))

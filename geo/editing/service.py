@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 import layers
 from geo.accounts.scope import Scope
+from geo import clock
 from geo.editing.fields import validate
-from geo.editing.freshness import tokyo_today
 from geo.editing.history import Actor, act_as, current_json
 from geo.places.schedule import parse_schedule
 from geo.storage.models import Place, PlaceChange
@@ -103,7 +103,7 @@ def _location_errors(errors: dict) -> bool:
 
 
 def _schedule(text: str | None) -> dict | None:
-    return parse_schedule(text, today=tokyo_today()) if text else None
+    return parse_schedule(text, today=clock.today()) if text else None
 
 
 def _now():
@@ -125,7 +125,7 @@ def create_place(session: Session, scope: Scope, data: dict, actor: Actor) -> Pl
     values["precision"] = values.get("precision") or getattr(layer, "default_precision", "exact")
     values.update(located)
     values["schedule"] = _schedule(values.get("schedule_text"))
-    today = tokyo_today()
+    today = clock.today()
     values["valid_from"] = today
     if values.get("status") == "closed":
         values["valid_to"] = today
@@ -188,8 +188,8 @@ def _apply(place: Place, clean: dict, located: dict) -> None:
         place.schedule = _schedule(clean["schedule_text"])
     if "status" in clean:
         if clean["status"] == "closed" and place.valid_to is None:
-            place.valid_to = tokyo_today()
-        elif clean["status"] != "closed" and place.valid_to is not None and place.valid_to <= tokyo_today():
+            place.valid_to = clock.today()
+        elif clean["status"] != "closed" and place.valid_to is not None and place.valid_to <= clock.today():
             place.valid_to = None
 
 
