@@ -10,6 +10,7 @@ import itertools
 import os
 import socket
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,30 @@ def session_for():
     for session, engine in opened:
         session.close()
         engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def s(shared_demo_url):
+    """A session on the shared demo database, for tests that only read it (one per module)."""
+    engine = _engine(shared_demo_url)
+    session = Session(engine)
+    yield session
+    session.close()
+    engine.dispose()
+
+
+@pytest.fixture
+def utc_server():
+    """The process's own zone set to UTC, as on most servers (dates people see must stay Japan's)."""
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if old is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = old
+    time.tzset()
 
 
 @pytest.fixture

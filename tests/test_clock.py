@@ -1,29 +1,11 @@
 """Dates people see are Japan time, whatever the server's zone (UTC servers are 9 hours behind)."""
 import datetime as dt
-import os
-import time
-
-import pytest
 import time_machine
 
 from geo import clock
 
 # 2026-11-22 16:30 UTC is already 2026-11-23 01:30 in Japan.
 LATE_UTC = dt.datetime(2026, 11, 22, 16, 30, tzinfo=dt.timezone.utc)
-
-
-@pytest.fixture
-def utc_server():
-    """The process's own zone set to UTC, as on most servers."""
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    yield
-    if old is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
 
 
 def test_today_is_the_date_in_japan_on_a_utc_server(utc_server):

@@ -1,13 +1,10 @@
 """Date-aware resident filters: 平日, 土日, a chosen date (今週の土曜), and "nothing on that day
 (next …)", against the real PostGIS demo. Every named date is Japan's (geo.clock)."""
 import datetime as dt
-import os
-import time
 
 import pytest
 import time_machine
-from sqlalchemy import create_engine, pool, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from geo import clock
 from geo.places import queries, search
@@ -19,28 +16,6 @@ from web import params
 CITY_HALL = (34.6919, 135.7006)
 # 2026-11-27 16:30 UTC is Saturday 2026-11-28 01:30 in Japan (still Friday on a UTC server).
 LATE_UTC = dt.datetime(2026, 11, 27, 16, 30, tzinfo=dt.timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def s(shared_demo_url):
-    engine = create_engine(shared_demo_url, poolclass=pool.NullPool)
-    session = Session(engine)
-    yield session
-    session.close()
-    engine.dispose()
-
-
-@pytest.fixture
-def utc_server():
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    yield
-    if old is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
 
 
 def _active(s) -> list[Place]:

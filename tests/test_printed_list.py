@@ -10,23 +10,13 @@ from pathlib import Path
 
 import pytest
 import segno
-from sqlalchemy import create_engine, pool, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from geo.places import search
 from geo.storage.models import Area
 from helpers import ROOT, make_app, open_page
 
 SHOTS = ROOT / "var" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def s(shared_demo_url):
-    engine = create_engine(shared_demo_url, poolclass=pool.NullPool)
-    session = Session(engine)
-    yield session
-    session.close()
-    engine.dispose()
 
 
 @pytest.fixture(scope="module")

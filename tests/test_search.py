@@ -12,17 +12,6 @@ from geo.places.schedule import open_bands
 CITY_HALL = (34.6919, 135.7006)   # 生駒市役所, near 元町1丁目
 
 
-@pytest.fixture(scope="module")
-def s(shared_demo_url):
-    from sqlalchemy import create_engine, pool
-    from sqlalchemy.orm import Session
-    engine = create_engine(shared_demo_url, poolclass=pool.NullPool)
-    session = Session(engine)
-    yield session
-    session.close()
-    engine.dispose()
-
-
 def test_nearest_is_exact_in_metres(s):
     lat, lon = CITY_HALL
     got = search.nearest(s, lat, lon, limit=15)
