@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import socket
-import threading
 import time
 from pathlib import Path
 
@@ -17,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, pool
 from sqlalchemy.orm import Session
 
-from helpers import FIXTURES, ROOT, make_app
+from helpers import FIXTURES, ROOT, make_app, served
 
 _counter = itertools.count()
 
@@ -127,17 +125,22 @@ def demo_client(demo_db_url):
 @pytest.fixture(scope="session")
 def live_server(shared_demo_url):
     """The app served on a free localhost port in a thread, for the browser tests."""
-    from werkzeug.serving import make_server
-
     app = make_app(shared_demo_url, TILE_URL="https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
+    with served(app) as base:
+        yield base
+
+
+@pytest.fixture
+def site(demo_db_url):
+    """A writable demo database with accounts (accounts_helpers.Accounts), served on a free port:
+    `site.base` is its address."""
+    from accounts_helpers import Accounts, release
+
+    accounts = Accounts(demo_db_url)
+    with served(make_app(demo_db_url)) as base:
+        accounts.base = base
+        yield accounts
+    release(demo_db_url)
 
 
 @pytest.fixture(scope="session")

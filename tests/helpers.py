@@ -1,6 +1,8 @@
 """Helpers the tests import (fixtures live in conftest.py): app factory, browser pages, data paths."""
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -15,6 +17,19 @@ def make_app(url: str, **config):
     cfg = {"TESTING": True, "DATABASE_URL": url, "TILE_URL": None}
     cfg.update(config)
     return create_app(cfg)
+
+
+@contextmanager
+def served(app):
+    """The app served on a free localhost port in a thread, for the browser; yields its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
 
 
 TILE_HOSTS = {"cyberjapandata.gsi.go.jp"}

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from accounts_helpers import release
-from helpers import make_app, open_page
+from helpers import open_page
 
 pytestmark = pytest.mark.browser
 
@@ -120,33 +119,14 @@ def test_map_markers_clusters_and_areas_are_reachable_by_keyboard_with_names(bro
         context.close()
 
 
-@pytest.fixture
-def coordinator_site(demo_db_url):
-    """A writable copy of the demo with accounts, served on a free port."""
-    import threading
-
-    from werkzeug.serving import make_server
-
-    from accounts_helpers import Accounts
-
-    accounts = Accounts(demo_db_url)
-    server = make_server("127.0.0.1", 0, make_app(demo_db_url), threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    accounts.base = f"http://127.0.0.1:{server.server_port}"
-    yield accounts
-    server.shutdown()
-    release(demo_db_url)
-
-
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("lang", ["ja", "en"])
-def test_coordinator_pages_have_no_wcag_violations(browser, coordinator_site, ids, lang, size):
+def test_coordinator_pages_have_no_wcag_violations(browser, site, ids, lang, size):
     """Every coordinator page, logged in, in both languages at both sizes (one login per run)."""
     from accounts_helpers import PASSWORD
 
     w, h = SIZES[size]
     context, page = open_page(browser, w, h)
-    site = coordinator_site
     try:
         page.goto(f"{site.base}/login?lang=ja")
         page.get_by_label("メールアドレス", exact=True).fill(site.admin)

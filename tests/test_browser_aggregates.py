@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import socket
-import threading
 
 import pytest
 from sqlalchemy import text
 
-from helpers import make_app, open_page
+from helpers import make_app, open_page, served
 from tests.test_aggregates import _generate
 
 pytestmark = pytest.mark.browser
@@ -17,8 +15,6 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def dense_server(templates, session_for_module):
-    from werkzeug.serving import make_server
-
     name = f"agg100k_{os.getpid()}"      # a database of its own (the shared demo stays as it is)
     templates.ensure_database(name, template="tpl_demo")
     url = templates.url(name)
@@ -26,14 +22,8 @@ def dense_server(templates, session_for_module):
     _generate(s, 100_000)
     s.execute(text("ANALYZE place"))
     s.commit()
-    app = make_app(url)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
+    with served(make_app(url)) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,11 @@
 """The Content-Security-Policy breaks nothing: every page — public, the login page, the report
 form, the printed list with its QR code, and the coordinators' pages — runs in Chromium with no
 CSP violation and no script error."""
-import socket
-import threading
 
 import pytest
 
-from accounts_helpers import PASSWORD, Accounts, release
-from helpers import make_app, open_page
+from accounts_helpers import PASSWORD
+from helpers import open_page
 
 pytestmark = pytest.mark.browser
 
@@ -52,24 +50,6 @@ def test_public_pages_run_under_the_csp(live_server, browser):
         context.close()
     assert violations == []
     assert page.errors == []
-
-
-@pytest.fixture
-def site(demo_db_url):
-    """A writable demo database with accounts, served on a free port."""
-    from werkzeug.serving import make_server
-
-    accounts = Accounts(demo_db_url)
-    app = make_app(demo_db_url)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    accounts.base = f"http://127.0.0.1:{port}"
-    yield accounts
-    server.shutdown()
-    release(demo_db_url)
 
 
 def test_coordinator_pages_run_under_the_csp(browser, site):

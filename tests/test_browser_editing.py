@@ -1,39 +1,17 @@
 """Coordinators in Debian's Chromium: log in, create a place from an address, edit its schedule
 with the preview, see it on the public map; a resident report approved and published; a stale
 second edit refused with both versions shown; another municipality's place cannot be opened."""
-import socket
-import threading
 
 import pytest
 from sqlalchemy import select
 
-from accounts_helpers import PASSWORD, Accounts, release
-from helpers import make_app, open_page
+from accounts_helpers import PASSWORD
+from helpers import open_page
 from geo import clock
 from geo.places.schedule import format_next_ja, parse_schedule
 from geo.storage.models import Place
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def site(demo_db_url):
-    """A writable demo database with accounts, served on a free port."""
-    from werkzeug.serving import make_server
-
-    url = demo_db_url
-    accounts = Accounts(url)
-    app = make_app(url)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    accounts.base = f"http://127.0.0.1:{port}"
-    yield accounts
-    server.shutdown()
-    release(url)
 
 
 def log_in(page, site, email):

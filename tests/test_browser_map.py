@@ -107,18 +107,14 @@ def test_map_page_in_english(page, live_server):
 
 def test_map_works_with_no_base_map(browser, shared_demo_url):
     """The base map is optional: with tiles switched off the page still draws every layer."""
-    import threading
-    from werkzeug.serving import make_server
-    from helpers import make_app
+    from helpers import make_app, served
 
-    server = make_server("127.0.0.1", 0, make_app(shared_demo_url, TILE_URL=None), threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with served(make_app(shared_demo_url, TILE_URL=None)) as base:
         page = browser.new_page()
         errors, requests = [], []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("request", lambda r: requests.append(r.url))
-        page.goto(f"http://127.0.0.1:{server.server_port}/")
+        page.goto(base + "/")
         page.wait_for_selector(".place-marker, .place-cluster")
         assert sum(page.evaluate(COUNT_JS, layer) for layer in LAYER_IDS) == 70
         assert page.locator("path.leaflet-interactive").count() >= 20
@@ -126,5 +122,3 @@ def test_map_works_with_no_base_map(browser, shared_demo_url):
         assert errors == []
         assert all(urlparse(u).hostname == "127.0.0.1" for u in requests if u.startswith("http"))
         page.close()
-    finally:
-        server.shutdown()

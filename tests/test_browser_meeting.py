@@ -156,12 +156,8 @@ def test_then_and_now_side_by_side(browser, live_server):
 
 def test_untrusted_names_are_text(browser, demo_db_url, session_for):
     """A place name with markup shows as text in tooltips and lists, never as HTML."""
-    import threading
-
     from geoalchemy2.elements import WKTElement
-    from werkzeug.serving import make_server
-
-    from helpers import make_app
+    from helpers import make_app, served
     from geo.storage.models import Place
 
     s = session_for(demo_db_url)
@@ -170,11 +166,9 @@ def test_untrusted_names_are_text(browser, demo_db_url, session_for):
                Place(layer="engawa", name=evil + "2", precision="hidden",
                      point=WKTElement("POINT(135.70 34.69)", srid=4326))])
     s.commit()
-    server = make_server("127.0.0.1", 0, make_app(demo_db_url, TILE_URL=None), threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with served(make_app(demo_db_url, TILE_URL=None)) as base:
         context, page = _page(browser, 1280, 720)
-        page.goto(f"http://127.0.0.1:{server.server_port}/meeting?on=2026-11-23")
+        page.goto(f"{base}/meeting?on=2026-11-23")
         _ready(page)
         assert evil + "2" in page.locator("#m-hidden-list").inner_text()
         assert page.locator("#map img[src=x], #m-side img").count() == 0
@@ -183,8 +177,6 @@ def test_untrusted_names_are_text(browser, demo_db_url, session_for):
         assert page.errors == [] and all(urlparse(u).hostname == "127.0.0.1" for u in page.requests
                                          if u.startswith("http"))
         context.close()
-    finally:
-        server.shutdown()
 
 
 SIZES = [(1920, 1080), (1280, 720), (1280, 800)]
