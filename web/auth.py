@@ -25,6 +25,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from geo import vocab
 from geo.accounts import users
 from geo.accounts.scope import Scope
+from geo.editing import service
 from web import db_session
 from web.i18n import current_lang
 
@@ -181,6 +182,16 @@ def init_app(app) -> None:
                     and request.endpoint != "auth.logout":
                 return refuse(403, "forbidden_role")
         return None
+
+    @app.errorhandler(service.NotFound)
+    @app.errorhandler(service.Forbidden)
+    def _out_of_reach(exc):
+        """A place or report that does not exist, or lies outside the user's municipalities: nothing
+        of the request is kept, and the answer is the same whichever view asked."""
+        db_session().rollback()
+        if isinstance(exc, service.NotFound):
+            return refuse(404, "not_found")
+        return refuse(403, "forbidden_municipality")
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc):

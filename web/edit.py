@@ -83,9 +83,6 @@ def api_create():
     s = db_session()
     try:
         place = service.create_place(s, current_scope(), data, _actor("api"))
-    except service.Forbidden:
-        s.rollback()
-        return refuse(403, "forbidden_municipality")
     except service.Invalid as exc:
         s.rollback()
         return _invalid(exc)
@@ -119,9 +116,6 @@ def api_patch(place_id: int):
                         "current": editor_place(exc.place, current_scope())})
         resp.status_code = 412
         return _with_etag(resp, exc.place)
-    except service.Forbidden:
-        s.rollback()
-        return refuse(403, "forbidden_municipality")
     except service.Invalid as exc:
         s.rollback()
         return _invalid(exc)
@@ -147,9 +141,6 @@ def api_revert(place_id: int, change_id: int):
     s = db_session()
     try:
         place, skipped = service.revert_change(s, current_scope(), place_id, change_id, _actor("api"))
-    except service.NotFound:
-        s.rollback()
-        return refuse(404, "not_found")
     except service.Invalid as exc:
         s.rollback()
         return _invalid(exc)
@@ -296,9 +287,6 @@ def new_submit():
     data = _form_data(request.form, creating=True)
     try:
         place = service.create_place(s, current_scope(), data, _actor("form"))
-    except service.Forbidden:
-        s.rollback()
-        return refuse(403, "forbidden_municipality")
     except service.Invalid as exc:
         s.rollback()
         return render_template("edit_place.html", **_form_context(

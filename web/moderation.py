@@ -2,7 +2,7 @@
 (/manage/reports) where a coordinator approves (creating or changing the place) or rejects."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 
 import layers
 from geo.editing import service, submissions
@@ -113,12 +113,7 @@ def _moderation_page(sub, place, values, errors=None):
 @require()
 def report_page(submission_id: int):
     s = db_session()
-    try:
-        sub = submissions.get(s, current_scope(), submission_id)
-    except service.NotFound:
-        return refuse(404, "not_found")
-    except service.Forbidden:
-        return refuse(403, "forbidden_municipality")
+    sub = submissions.get(s, current_scope(), submission_id)
     place = s.get(Place, sub.place_id) if sub.place_id else None
     values = dict(sub.payload or {})
     values.setdefault("municipality_code", sub.municipality_code or (sorted(current_scope().municipalities) or [""])[0])
@@ -138,12 +133,6 @@ def approve(submission_id: int):
         edits["lat"], edits["lon"] = form.get("lat"), form.get("lon")
     try:
         sub = submissions.approve(s, current_scope(), submission_id, edits)
-    except service.NotFound:
-        s.rollback()
-        return refuse(404, "not_found")
-    except service.Forbidden:
-        s.rollback()
-        return refuse(403, "forbidden_municipality")
     except service.Invalid as exc:
         s.rollback()
         sub = submissions.get(s, current_scope(), submission_id)
@@ -160,12 +149,6 @@ def reject(submission_id: int):
     s = db_session()
     try:
         submissions.reject(s, current_scope(), submission_id, request.form.get("reason"))
-    except service.NotFound:
-        s.rollback()
-        return refuse(404, "not_found")
-    except service.Forbidden:
-        s.rollback()
-        return refuse(403, "forbidden_municipality")
     except service.Invalid as exc:
         s.rollback()
         return render_template("auth_refused.html", message=error_messages(exc.errors).get(
