@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 
 from geo import vocab
-from geo.places import search
 from geo.storage.models import AREA_KINDS, OPERATOR_TYPES, PRECISIONS, STATUSES, TARGET_GROUPS, Place
 
 # an English phrase in brackets, as in 「…です (must be a number)」 (file formats such as (PNG) are fine)

@@ -7,7 +7,6 @@ schemathesis pytest plugin (from_fixture) does not run under pytest 9, so the op
 driven here with Hypothesis directly, which is what the plugin does."""
 from __future__ import annotations
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable

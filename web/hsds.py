@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, current_app, request, stream_with_context
-from sqlalchemy import select
 
 from geo.places import queries
 from geo.standards import hsds

@@ -9,14 +9,13 @@ import datetime as dt
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
-import layers
 from geo.render import exports
 from geo.analysis import meeting
 from geo.places import queries, served
 from geo.places.schedule import format_date_ja
-from geo.vocab import COVERAGE_CLASSES, Invalid
+from geo.vocab import COVERAGE_CLASSES
 from web import db_session, maps, params
-from web.i18n import band_label, current_lang, js_texts, label, labels, say, t
+from web.i18n import band_label, current_lang, js_texts, label, labels, t
 from geo import clock
 
 bp = Blueprint("meeting", __name__)

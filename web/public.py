@@ -21,7 +21,7 @@ from geo.places.schedule import format_date_ja, short_date
 from geo.vocab import BAND_CODES
 from geo.standards.jsonld import place_jsonld
 from web import db_session, maps, params
-from web.i18n import current_lang, js_texts, label, labels, say, t
+from web.i18n import current_lang, js_texts, label, labels, t
 from geo import clock
 from web.params import BadParameter
 

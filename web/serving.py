@@ -262,8 +262,8 @@ def _content_security_policy(app: Flask, nonce: str | None) -> str:
         "default-src 'self'",
         f"script-src {script}",
         # style elements need the nonce; style attributes (Leaflet icons, legend swatches) carry no script
-        f"style-src 'self' 'unsafe-inline'",
-        f"style-src-elem 'self'" + (f" 'nonce-{nonce}'" if nonce else ""),
+        "style-src 'self' 'unsafe-inline'",
+        "style-src-elem 'self'" + (f" 'nonce-{nonce}'" if nonce else ""),
         "style-src-attr 'unsafe-inline'",
         f"img-src 'self' data: blob:{tile_origin}",
         "font-src 'self' data:",

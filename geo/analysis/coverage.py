@@ -23,7 +23,6 @@ area and population tables), so any import or edit invalidates them.
 """
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import math
 import threading

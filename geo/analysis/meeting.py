@@ -20,7 +20,7 @@ from geo.places import queries
 from geo.storage.models import Area, Place, Population
 from geo.places.privacy import public_place
 from geo.places.schedule import open_bands
-from geo.vocab import BAND_CODES as BAND_NAMES, Invalid, label, text
+from geo.vocab import BAND_CODES as BAND_NAMES, label, text
 
 ALL_SLOTS = tuple((wd, band) for wd in range(7) for band in BAND_NAMES)
 

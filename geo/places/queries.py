@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session, defer
 
 from geo.storage.models import Area, Dataset, Place
 from geo import clock
-from geo.vocab import Invalid
 
 WALK_M_PER_MIN = 80
 

@@ -32,7 +32,7 @@ from geo.places.privacy import public_place
 from geo.places.schedule import format_date_ja
 from geo.render.labels import Box, Label, place, ring_offsets
 from geo import clock
-from geo.vocab import Invalid, Term, label as vocab_label, labels, text
+from geo.vocab import label as vocab_label, labels, text
 
 FONT_PATH = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 PAPERS_MM = {"A4": (297, 210), "A3": (420, 297)}
