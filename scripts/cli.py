@@ -222,23 +222,21 @@ def user_list() -> None:
 @user.command("disable", help="利用者を停止 (disable a user; their sessions end)")
 @click.argument("email")
 def user_disable(email: str) -> None:
-    from geo.accounts import users
-    try:
-        with _user_session() as s:
-            users.set_active(s, users.require(s, email), False)
-            click.echo(f"停止しました (disabled): {email}")
-    except users.AccountError as exc:
-        _account_error(exc)
+    _set_active(email, False, "停止しました (disabled)")
 
 
 @user.command("enable", help="利用者を有効に戻す (enable a user again)")
 @click.argument("email")
 def user_enable(email: str) -> None:
+    _set_active(email, True, "有効にしました (enabled)")
+
+
+def _set_active(email: str, active: bool, done: str) -> None:
     from geo.accounts import users
     try:
         with _user_session() as s:
-            users.set_active(s, users.require(s, email), True)
-            click.echo(f"有効にしました (enabled): {email}")
+            users.set_active(s, users.require(s, email), active)
+            click.echo(f"{done}: {email}")
     except users.AccountError as exc:
         _account_error(exc)
 
