@@ -65,13 +65,17 @@ def public_location(place) -> tuple[float, float] | None:
 _NO_COLUMN = object()
 
 
-def public_place(place, lang: str = "ja", **extra: Any) -> dict[str, Any]:
+def _fields(place, names) -> dict[str, Any]:
+    """The named attributes of a place, dates as ISO text."""
     out: dict[str, Any] = {}
-    for name in PUBLIC_FIELDS:
+    for name in names:
         value = getattr(place, name)
-        if hasattr(value, "isoformat"):
-            value = value.isoformat()
-        out[name] = value
+        out[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    return out
+
+
+def public_place(place, lang: str = "ja", **extra: Any) -> dict[str, Any]:
+    out = _fields(place, PUBLIC_FIELDS)
     out["address"] = public_address(place)
     loc = public_location(place)
     out["lat"], out["lon"] = (loc if loc else (None, None))
@@ -111,12 +115,7 @@ def sees_exact(scope, place) -> bool:
 def editor_place(place, scope) -> dict[str, Any]:
     """A place for the coordinator pages and the write API, as far as `scope` may see it."""
     exact = sees_exact(scope, place)
-    out: dict[str, Any] = {}
-    for name in EDITOR_FIELDS:
-        value = getattr(place, name)
-        if hasattr(value, "isoformat"):
-            value = value.isoformat()
-        out[name] = value
+    out = _fields(place, EDITOR_FIELDS)
     if exact:
         out["address"] = place.address
         if place.point is not None:
