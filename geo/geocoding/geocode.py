@@ -14,7 +14,7 @@ the former ones (浜松市中区), name it with an old spelling (須恵町) or w
 
 Every repair made to the text (町 omitted, a hyphen for 々, katakana ニ for 二, a 地域自治区
 word, 京都's street directions, the list's municipality supplied, a former name, …) is a note
-{'code': ..., **params} on the result (texts: geo/geocoding/messages.py); an address that
+{'code': ..., **params} on the result (texts: the _GEOCODING table in geo/vocab.py); an address that
 says it is withheld (非公開, 個人宅のため非公開) gives withheld=True, not "town not found".
 
 Geocoder(entries).geocode(address) matches the most specific level it can:
