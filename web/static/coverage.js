@@ -104,23 +104,10 @@
   var clickLayer = L.layerGroup().addTo(map);
   // which area (of the kind shown) a point lies in: a hint beside the form as points are added;
   // the server names them again, and refuses points outside the municipality, when suggesting
-  function inRing(x, y, ring) {
-    var inside = false;
-    for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-      var xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
-      if ((yi > y) !== (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi) inside = !inside;
-    }
-    return inside;
-  }
   function areaAt(lat, lon) {
+    var here = L.latLng(lat, lon);
     for (var k = 0; k < data.areas.features.length; k++) {
-      var f = data.areas.features[k], g = f.geometry;
-      var polys = g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
-      for (var m = 0; m < polys.length; m++) {
-        if (inRing(lon, lat, polys[m][0]) && !polys[m].slice(1).some(function (h) { return inRing(lon, lat, h); })) {
-          return f.properties.name;
-        }
-      }
+      if (TsunagariMap.areaContains(data.areas.features[k], here)) return data.areas.features[k].properties.name;
     }
     return null;
   }
