@@ -20,6 +20,7 @@ from geo.places.schedule import (
     ASK_DIRECTLY_EN,
     ASK_DIRECTLY_JA,
     format_date_ja,
+    format_next,
     format_next_en,
     format_next_ja,
     next_occurrences,
@@ -359,6 +360,23 @@ def test_format_next_other_year_and_irregular():
     schedule = parse("原則1月10日 10:00～")
     assert format_next_ja(schedule, TODAY) == "次回 2027年1月10日（日）10:00–（日程が変わる場合があります）"
     assert format_next_en(schedule, TODAY) == "Next: Sun 10 Jan 2027, 10:00– (dates may change)"
+
+
+def test_remembered_format_is_the_same_text_and_follows_an_edit():
+    """format_next (the map's and the API's, memoised per schedule, day and language) says exactly
+    what format_next_ja/en say, for every real schedule on two days; an edited schedule is not
+    answered from the memo of its old form."""
+    days = (TODAY, date(2027, 1, 1))
+    for path, kwargs in _real_schedule_inputs():
+        schedule = parse(**kwargs)
+        for day in days:
+            for _ in range(2):   # the second time from the memo
+                assert format_next(schedule, day, "ja") == format_next_ja(schedule, day), (path, kwargs)
+                assert format_next(schedule, day, "en") == format_next_en(schedule, day), (path, kwargs)
+    schedule = parse("毎週木曜日 13:30～15:30")
+    assert format_next(schedule, TODAY) == "次回 11月26日（木）13:30–15:30"
+    schedule["rules"][0]["weekdays"] = [5]
+    assert format_next(schedule, TODAY) == "次回 11月21日（土）13:30–15:30"
 
 
 def test_format_next_unstructured():

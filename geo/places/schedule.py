@@ -36,10 +36,14 @@ kept as a weekly rule flagged ``irregular``.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+
+import orjson
+
 from geo import clock
 
 __all__ = [
@@ -47,6 +51,7 @@ __all__ = [
     "next_occurrences",
     "format_next_ja",
     "format_next_en",
+    "format_next",
     "format_date_ja",
     "open_bands",
     "occurrence_on",
@@ -649,6 +654,30 @@ def format_next_en(schedule: dict | None, today: date) -> str:
     times = _time_range(start, end)
     text = f"Next: {WEEKDAYS_EN[d.weekday()]} {d.day} {MONTHS_EN[d.month - 1]}{year}" + (f", {times}" if times else "")
     return text + (MAY_CHANGE_EN if schedule.get("irregular") else "")
+
+
+def format_next(schedule: dict | None, today: date, lang: str = "ja") -> str:
+    """format_next_ja or format_next_en, remembered per (schedule, day, language). A map page or a
+    nearby answer formats the same schedules (毎週水曜日 13:30～15:30, 毎月第2火曜日 …) over and
+    over, and each format walks the calendar; the memo is keyed by the schedule's JSON, so an
+    edited schedule is a new key, and holds at most _FORMAT_MEMO_SIZE entries."""
+    fmt = format_next_en if lang == "en" else format_next_ja
+    if not schedule or not schedule.get("structured"):
+        return fmt(schedule, today)
+    try:
+        key = orjson.dumps(schedule, option=orjson.OPT_SORT_KEYS)
+    except TypeError:   # not plain JSON (an object being edited in memory): no memo
+        return fmt(schedule, today)
+    return _format_next_memo(key, today, lang)
+
+
+_FORMAT_MEMO_SIZE = 8192
+
+
+@functools.lru_cache(maxsize=_FORMAT_MEMO_SIZE)
+def _format_next_memo(key: bytes, today: date, lang: str) -> str:
+    schedule = orjson.loads(key)
+    return format_next_en(schedule, today) if lang == "en" else format_next_ja(schedule, today)
 
 
 # --------------------------------------------------------------------------- bands

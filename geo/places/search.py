@@ -22,7 +22,7 @@ from geo import clock
 from geo.storage.models import AREA_KINDS, Area, Dataset, Place
 from geo.geocoding.municipalities import kana_key
 from geo.places.privacy import public_feature, public_place
-from geo.places.schedule import (WEEKDAYS_EN, format_date_ja, format_next_en, format_next_ja,
+from geo.places.schedule import (WEEKDAYS_EN, format_date_ja, format_next,
                                  next_occurrences, occurrence_on, bands_of, open_bands)
 from geo.vocab import Invalid, Msg, text
 
@@ -185,7 +185,7 @@ def date_note(session: Session, lat: float, lon: float, filters: Filters, found:
 
 # --------------------------------------------------------------------------- dates and results
 def next_text(place: Place, today: dt.date, lang: str = "ja") -> str:
-    return format_next_en(place.schedule, today) if lang == "en" else format_next_ja(place.schedule, today)
+    return format_next(place.schedule, today, lang)
 
 
 def next_dates(place: Place, today: dt.date, lang: str = "ja", n: int = 3) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 
+import orjson
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -68,6 +69,8 @@ def get_engine(url: str | None = None, readonly: bool = False) -> Engine:
     if url not in _engines:
         engine = create_engine(
             url, future=True, pool_size=5, max_overflow=10, pool_timeout=5,
+            # json/jsonb columns read with orjson (schedules, sources: several per map row)
+            json_deserializer=orjson.loads,
             # jit off: the planner's cost for PostGIS functions makes short map queries "expensive"
             # enough for LLVM JIT, which then spends seconds compiling a query that runs in milliseconds
             connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "tsunagari",
