@@ -30,6 +30,18 @@ def test_filters_parse_and_round_trip():
     assert params.filters({}) == search.Filters()
 
 
+def test_each_filter_parameter_alone_narrows_and_the_rest_are_not_filters():
+    """filters() skips parsing when no filter parameter is in the request: each one, given alone,
+    must still narrow (so none is missing from FILTER_PARAMS), and other parameters narrow nothing."""
+    one_each = {"layer": "salons", "day": "sat", "date": "2026-11-28", "time": "morning", "target": "こども",
+                "free": "1", "no_reservation": "1", "consultation": "1"}
+    assert set(one_each) == set(params.FILTER_PARAMS)
+    for name, value in one_each.items():
+        assert params.filters({name: value}) != search.Filters(), name
+        assert params.filters({name: ""}) == search.Filters(), name
+    assert params.filters({"near": "34.69,135.70", "limit": "10", "lang": "en"}) == search.Filters()
+
+
 def test_numbers_and_ranges():
     assert params.number("x", 0, 10, args={"x": " 2.5 "}) == 2.5
     assert params.number("x", 0, 10, default=7, args={}) == 7

@@ -254,6 +254,8 @@ def filters(args=None, today: dt.date | None = None):
     from geo.vocab import BAND_CODES as BANDS
     from geo.storage.models import TARGET_GROUPS
 
+    if not any(name in _args(args) for name in FILTER_PARAMS):
+        return Filters()   # the commonest request (a nearby list, a map view) narrows nothing
     day, days = _raw(args, "day"), None
     group = _DAY_GROUP_WORDS.get((day or "").lower())
     if group:
@@ -273,6 +275,7 @@ def filters(args=None, today: dt.date | None = None):
                    no_reservation=flag("no_reservation", args), consultation=flag("consultation", args))
 
 
+FILTER_PARAMS = ("layer", "day", "date", "time", "target", "free", "no_reservation", "consultation")
 _DAY_GROUP_WORDS = {"weekdays": "weekdays", "平日": "weekdays", "weekend": "weekend", "土日": "weekend"}
 
 
