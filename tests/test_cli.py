@@ -42,3 +42,17 @@ def test_embedded_cluster_listens_on_its_own_socket_only(cluster):
     assert cluster.psql("SHOW unix_socket_directories") == str(cluster.socket_dir)
     assert cluster.status() == "running"
     assert "postgis" in cluster.psql("SELECT extname FROM pg_extension", dbname="tsunagari")
+
+
+def test_demo_database_and_secret_key_live_in_the_checkouts_var(monkeypatch):
+    """README: the demo database is <checkout>/var/pg (and the secret key var/secret_key), not a
+    folder inside the package; TSUNAGARI_HOME moves them."""
+    from pathlib import Path
+
+    from geo.storage.embedded import default_cluster, project_root
+    checkout = Path(__file__).resolve().parent.parent
+    monkeypatch.delenv("TSUNAGARI_HOME", raising=False)
+    assert project_root() == checkout and (checkout / "pyproject.toml").is_file()
+    assert default_cluster().root == checkout / "var" / "pg"
+    monkeypatch.setenv("TSUNAGARI_HOME", "/srv/tsunagari")
+    assert default_cluster().root == Path("/srv/tsunagari/var/pg")

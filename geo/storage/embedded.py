@@ -177,7 +177,9 @@ class EmbeddedPostgres:
 
 
 def project_root() -> Path:
-    return Path(os.environ.get("TSUNAGARI_HOME", Path(__file__).resolve().parent.parent))
+    """The folder holding var/ (the demo database, the secret key, uploads): TSUNAGARI_HOME, else
+    the checkout (this file is <checkout>/geo/storage/embedded.py)."""
+    return Path(os.environ.get("TSUNAGARI_HOME", Path(__file__).resolve().parents[2]))
 
 
 def _usable_by_server(path: Path) -> bool:
