@@ -47,7 +47,10 @@ def install(app: Flask) -> None:
     _install_database(app)
     _install_health(app)
     _install_errors(app)
-    _install_compression(app)   # before the caching hook: Flask runs after_request hooks in reverse
+    # Flask runs after_request hooks in reverse: the ETag is set on the body, then the body is
+    # compressed (the ETag gets ":gzip"), then a revalidation is answered
+    _install_conditional(app)
+    _install_compression(app)
     _install_caching(app)
     _install_headers(app)
 
@@ -210,7 +213,11 @@ def _install_compression(app: Flask) -> None:
     from flask_compress import Compress
 
     app.config.setdefault("COMPRESS_ALGORITHM", ["gzip"])
-    app.config.setdefault("COMPRESS_LEVEL", 6)
+    # level 1 (nginx's default for dynamic answers): a 10-place answer is 1.8 KB instead of 1.6 KB,
+    # in half the CPU time
+    app.config.setdefault("COMPRESS_LEVEL", 1)
+    # revalidations are answered by _install_conditional, only for requests that ask for one
+    app.config.setdefault("COMPRESS_EVALUATE_CONDITIONAL_REQUEST", False)
     app.config.setdefault("COMPRESS_MIN_SIZE", 2048)
     app.config.setdefault("COMPRESS_MIMETYPES", [
         "application/json", "application/geo+json", "text/html", "text/css", "text/javascript",
@@ -228,8 +235,21 @@ def _install_caching(app: Flask) -> None:
             resp.headers["Cache-Control"] = f"public, max-age={API_MAX_AGE_S}"
             resp.vary.add("Cookie")
             resp.set_etag(hashlib.blake2b(resp.get_data(), digest_size=12).hexdigest())
-            if request.environ.get("HTTP_IF_NONE_MATCH"):   # only a revalidation can become a 304
-                resp.make_conditional(request)
+        return resp
+
+
+_CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_RANGE")
+
+
+def _install_conditional(app: Flask) -> None:
+    @app.after_request
+    def answer_revalidation(resp):
+        """304 (or a range) for a GET that carries If-None-Match, If-Modified-Since or Range, on
+        the final (compressed) body and its ETag; every other request skips the evaluation."""
+        environ = request.environ
+        if (request.method in ("GET", "HEAD") and not resp.is_streamed
+                and any(h in environ for h in _CONDITIONAL_HEADERS)):
+            resp.make_conditional(request)
         return resp
 
 
