@@ -90,8 +90,15 @@ def _gunicorn_classes():
     return JsonLogger, TsunagariServer
 
 
+# A worker is replaced after this many requests (gunicorn's guard against slow memory growth).
+# Not too often: a new worker spends about a second of CPU loading the app and starts with cold
+# caches and a new pool, so at 20,000 a 2-core node under full load replaced a worker every 30 s
+# and each replacement showed in the p99 (docs/scaling.md).
+DEFAULT_MAX_REQUESTS = 200_000
+
+
 def run_gunicorn(host: str, port: int, workers: int, threads: int, access_log: str | None,
-                 error_log: str | None, timeout: int = 30) -> None:
+                 error_log: str | None, timeout: int = 30, max_requests: int = DEFAULT_MAX_REQUESTS) -> None:
     JsonLogger, TsunagariServer = _gunicorn_classes()
     TsunagariServer({
         "bind": f"{host}:{port}", "workers": workers, "threads": threads,
@@ -99,7 +106,7 @@ def run_gunicorn(host: str, port: int, workers: int, threads: int, access_log: s
         "timeout": timeout, "graceful_timeout": 10, "keepalive": 5,
         "accesslog": access_log or "-", "errorlog": error_log or "-", "logger_class": JsonLogger,
         "proc_name": "tsunagari", "preload_app": False,  # each worker opens its own database pool
-        "max_requests": 20000, "max_requests_jitter": 2000,
+        "max_requests": max_requests, "max_requests_jitter": max_requests // 10,
         "post_worker_init": _quiet_gc,
         # each worker its own listening socket (SO_REUSEPORT): the kernel spreads keep-alive
         # connections evenly, instead of one worker accepting most of them and queueing them
@@ -124,11 +131,13 @@ def _quiet_gc(worker) -> None:
 @click.option("--workers", default=None, type=int, help="worker processes (default: one per core, at least 2)")
 @click.option("--threads", default=DEFAULT_THREADS, type=int, show_default=True,
               help="threads per worker (raise it when slow requests such as PDF exports must not queue)")
+@click.option("--max-requests", default=DEFAULT_MAX_REQUESTS, type=int, show_default=True,
+              help="replace a worker after this many requests, ±10 % (0: never)")
 @click.option("--access-log", default=None, help="access log file (default: stdout); '' to switch it off")
 @click.option("--error-log", default=None, help="error log file (default: stderr)")
 @click.option("--dev", is_flag=True, help="Flask's development server with the reloader (not for production)")
 @click.option("--debug", is_flag=True, hidden=True)
-def serve(host: str, port: int, workers: int | None, threads: int, access_log: str | None,
+def serve(host: str, port: int, workers: int | None, threads: int, max_requests: int, access_log: str | None,
           error_log: str | None, dev: bool, debug: bool) -> None:
     from geo.storage.db import ensure_database
     ensure_database()
@@ -139,4 +148,5 @@ def serve(host: str, port: int, workers: int | None, threads: int, access_log: s
         return
     if access_log == "":
         access_log = "/dev/null"
-    run_gunicorn(host, port, workers or default_workers(), max(1, threads), access_log, error_log)
+    run_gunicorn(host, port, workers or default_workers(), max(1, threads), access_log, error_log,
+                 max_requests=max(0, max_requests))

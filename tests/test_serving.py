@@ -229,7 +229,7 @@ def test_serve_runs_gunicorn_with_json_access_log(shared_demo_url, tmp_path):
     access, errors = tmp_path / "access.log", tmp_path / "error.log"
     env = dict(os.environ, DATABASE_URL=shared_demo_url, PYTHONPATH=str(ROOT), TSUNAGARI_TILES="none")
     proc = subprocess.Popen([sys.executable, "-m", "scripts.cli", "serve", "--port", str(port), "--workers", "2",
-                             "--access-log", str(access), "--error-log", str(errors)],
+                             "--max-requests", "4", "--access-log", str(access), "--error-log", str(errors)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -245,6 +245,14 @@ def test_serve_runs_gunicorn_with_json_access_log(shared_demo_url, tmp_path):
             assert len(json.load(resp)["features"]) == 3
         with urllib.request.urlopen(base + "/readyz") as resp:
             assert json.load(resp)["status"] == "ready"
+        for _ in range(12):   # --max-requests 4: workers are replaced, and the service goes on
+            for _ in range(50):
+                try:
+                    with urllib.request.urlopen(base + "/healthz") as resp:
+                        assert resp.status == 200
+                    break
+                except OSError:   # a worker closing its socket while it is replaced
+                    time.sleep(0.1)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -253,6 +261,7 @@ def test_serve_runs_gunicorn_with_json_access_log(shared_demo_url, tmp_path):
     assert hit and hit[0]["status"] == 200 and hit[0]["query"] == "near=34.69,135.70&limit=3" and hit[0]["ms"] >= 0
     err = [json.loads(l) for l in errors.read_text().splitlines() if l.strip()]
     assert any("Booting worker" in e["message"] for e in err)
+    assert any("Autorestarting worker" in e["message"] for e in err)
     assert all(set(e) >= {"time", "level", "message"} for e in err)
 
 
