@@ -73,6 +73,13 @@ def test_projector_view_fits_the_screen(browser, live_server, width, height):
     }""")
     assert overlaps == 0 and places["clusters"] > 0
     assert page.locator("#map .place-icon .pm-triangle, #map .place-icon .pm-diamond").count() > 0
+    # a cluster of several layers is a ring of those layers' colours, one arc per layer
+    mixed = page.evaluate("""() => [...document.querySelectorAll('#map .pm-mixed-box')].map(b => ({
+      layers: Object.keys(JSON.parse(b.getAttribute('data-layers'))).length,
+      ring: getComputedStyle(b).backgroundImage}))""")
+    assert mixed, "the demo's projector map has clusters of several layers"
+    for m in mixed:
+        assert m["ring"].startswith("conic-gradient(") and m["ring"].count("deg") == 2 * m["layers"], m
     assert page.errors == [] and outside_requests(page) == []
     context.close()
 

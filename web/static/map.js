@@ -447,7 +447,15 @@
         var ids = Object.keys(counts), icon;
         if (ids.length === 1) icon = self.placeIcon(ids[0], {count: n, size: size, innerClass: dim ? "pm-dim" : ""});
         else {
-          var mixed = el("div", "pm pm-circle pm-mixed-box" + (dim ? " pm-dim" : ""));
+          // a ring of the layers' colours in proportion (8 サロン and 4 子ども食堂: two thirds and
+          // one third) around the count; the layers' names are in the cluster's accessible name
+          var mixed = el("div", "pm pm-circle pm-mixed-box" + (dim ? " pm-dim" : "")), from = 0;
+          mixed.style.background = "conic-gradient(" + ids.map(function (id) {
+            var to = from + counts[id] / n * 360, stop = ((self.placeStyles[id] || {}).colour || "#555555") +
+              " " + from.toFixed(1) + "deg " + to.toFixed(1) + "deg";
+            from = to;
+            return stop;
+          }).join(", ") + ")";
           mixed.appendChild(el("span", "pm-count", n));
           icon = L.divIcon({html: mixed, iconSize: [size, size], className: "place-icon place-cluster pm-mixed"});
         }
