@@ -124,14 +124,21 @@ def _ms(text: str) -> float:
 
 
 def run_wrk(base: str, seconds: int, connections: int) -> dict:
-    wrk = ensure_wrk()
+    """wrk on nearest-places requests at random points in the generated box."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
         fh.write(WRK_LUA % {"seed": 42, "s": BOX[1], "dlat": BOX[3] - BOX[1], "w": BOX[0],
                             "dlon": BOX[2] - BOX[0], "limit": LIMIT})
         lua = fh.name
-    proc = subprocess.run([wrk, "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency",
-                           "-s", lua, base], capture_output=True, text=True)
-    os.unlink(lua)
+    try:
+        return run_wrk_url(base, seconds, connections, ["-s", lua])
+    finally:
+        os.unlink(lua)
+
+
+def run_wrk_url(url: str, seconds: int, connections: int, extra: list[str] = ()) -> dict:
+    """wrk on one URL (or a script's requests): rate, p50/p99 in ms, requests, non-2xx/3xx answers."""
+    proc = subprocess.run([ensure_wrk(), "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency",
+                           *extra, url], capture_output=True, text=True)
     out = proc.stdout
     if proc.returncode != 0 or "Requests/sec" not in out:
         raise SystemExit(f"wrk failed:\n{out}\n{proc.stderr}")

@@ -39,8 +39,11 @@ def default_workers() -> int:
 
 
 # Two threads per worker: one runs Python while the other waits on the database. Measured on 2
-# cores (docs/scaling.md), 2 x 2 answered nearby requests at 1,410–1,500 req/s with p99 18–23 ms
-# where 2 x 4 gave 1,240–1,440 req/s and p99 27–35 ms: more threads only queue for the GIL.
+# cores (docs/scaling.md), nearby requests alone: 2 x 2 gave p99 15–22 ms, 2 x 3 17–37 ms and
+# 2 x 4 27–44 ms (more threads only take turns on the GIL). The price: while two clients print
+# meeting PDFs (2 s each), a nearby request may wait for a PDF on its worker (scripts/bench_mixed.py:
+# p99 0.7–1.6 s at 2 x 2, 190–255 ms at 2 x 3, 82–126 ms at 2 x 4) — a node that prints a lot
+# should run --threads 3 or 4.
 DEFAULT_THREADS = 2
 
 
