@@ -213,9 +213,9 @@ def _install_compression(app: Flask) -> None:
     from flask_compress import Compress
 
     app.config.setdefault("COMPRESS_ALGORITHM", ["gzip"])
-    # level 1 (nginx's default for dynamic answers): a 10-place answer is 1.8 KB instead of 1.6 KB,
-    # in half the CPU time
-    app.config.setdefault("COMPRESS_LEVEL", 1)
+    # level 6: level 1 would save 0.014 ms on a 10-place answer (2 % of its CPU) but send 58 % more
+    # for a street-level map of 5,000 places (306 KB instead of 193 KB) — bytes matter more on a phone
+    app.config.setdefault("COMPRESS_LEVEL", 6)
     # revalidations are answered by _install_conditional, only for requests that ask for one
     app.config.setdefault("COMPRESS_EVALUATE_CONDITIONAL_REQUEST", False)
     app.config.setdefault("COMPRESS_MIN_SIZE", 2048)
