@@ -452,7 +452,7 @@ _MEETING: Table = {
     'meeting.population': ('人口', 'Population'),
     'meeting.ageing': ('高齢化率', 'Share aged 65+'),
     'meeting.unknown': ('不明', 'unknown'),
-    'meeting.people': ('人', ''),
+    'meeting.people': ('人', ' people'),
     'meeting.kasho': ('か所', ''),
     'meeting.places_by_layer': ('場所の数', 'Places'),
     'meeting.no_place_open': ('どの場所も開いていない曜日・時間帯', 'Days and times with no place open'),
@@ -503,7 +503,7 @@ _EXPORT: Table = {
     'export.hidden': ('位置非公開の場所（地図に表示しません）', 'Places with hidden location (not on the map)'),
     'export.approx': ('破線の枠 = おおよその位置', 'Dashed edge = approximate location'),
     'export.north': ('北', 'N'),
-    'export.people': ('人', ''),
+    'export.people': ('人', ' people'),
     'export.kasho': ('か所', ''),
     'export.then_now': ('比較', 'Comparison'),
     'export.coverage_of': ('塗り分け：{layer}の充足度', 'Shading: coverage by {layer}'),
@@ -797,7 +797,7 @@ def text(key: str, lang: str | None = "ja", **params) -> str:
     entry = MESSAGES.get(key)
     if entry is None:
         return key
-    template = entry[_lang_index(lang)] or entry[0]
+    template = entry[_lang_index(lang)]   # '' is a real translation (a counter English does without)
     if not params:
         return template
     def say(v):

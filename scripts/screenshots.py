@@ -15,6 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"phone": (390, 844), "pc": (1280, 800), "projector": (1920, 1080), "projector720": (1280, 720)}
 PUBLIC = ["/", "/m/29209/", "/place/{place}", "/list", "/list?area=elementary:{area}", "/report", "/coverage", "/meeting",
+          "/meeting?kind=elementary&area={area}",
           "/ogc", "/login"]
 COORDINATOR = ["/manage", "/manage/places", "/manage/places/new", "/manage/places/{place}", "/manage/reports",
                "/imports", "/imports/new", "/admin/users"]

@@ -1,5 +1,6 @@
 """The projector view in Debian's Chromium: full screen at 1920×1080 and 1280×720, focus and
 profile, then-and-now, permalinks, no console errors, nothing leaves 127.0.0.1 but tiles."""
+import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -348,4 +349,11 @@ def test_english_area_kinds_and_legend(browser, live_server):
     assert "Town blocks" in options and not any("_" in o for o in options)
     assert page.locator("#legend-cov").inner_text().startswith("Shading: coverage by ")
     assert page.locator("#m-areas-h").inner_text() == "Areas"
+    # an area's profile in English: no Japanese counters (か所, 人) or brackets
+    page.locator("#area-list button").first.click()
+    page.wait_for_selector("#m-profile:not([hidden])")
+    _ready(page)
+    profile = page.locator("#m-profile").inner_text()
+    assert re.search(r"\d[\d,]* people \(2020", page.locator("#p-pop").inner_text()), profile
+    assert not re.search(r"か所|人|（", profile.replace(page.locator("#p-name").inner_text(), "")), profile
     context.close()

@@ -34,6 +34,14 @@ def test_the_catalogue_has_one_shape_and_japanese_messages_have_no_english_in_br
         assert all(isinstance(v, tuple) and len(v) == 2 and v[0] and v[1] for v in table.values()), name
 
 
+def test_english_says_english_even_where_it_needs_no_word():
+    """A counter English does without (か所) is an empty English text, not the Japanese one."""
+    for key in vocab.MESSAGES:
+        assert not re.search(r"[ぁ-んァ-ヶ]", vocab.text(key, "en")), key
+    assert vocab.text("meeting.kasho", "en") == vocab.text("export.kasho", "en") == ""
+    assert vocab.text("meeting.people", "en") == " people" and vocab.text("meeting.kasho", "ja") == "か所"
+
+
 def test_one_time_band_definition_and_label_set():
     from geo.analysis import coverage, meeting
     from geo.places import schedule

@@ -327,8 +327,12 @@
       $('p-name').textContent = pr.name;
       const pop = pr.population || {};
       let popText = pop.total == null ? T.unknown : pop.total.toLocaleString('ja-JP') + T.people;
-      if (pop.total != null && pop.year) popText += '（' + pop.year + (cfg.lang === 'en' ? '' : '年') +
-        (pop.basis === 'town_blocks' ? '・' + T.pop_basis_blocks : pop.basis === 'coverage' ? '・' + T.pop_basis_coverage : '') + '）';
+      if (pop.total != null && pop.year) {
+        const en = cfg.lang === 'en', basis = pop.basis === 'town_blocks' ? T.pop_basis_blocks
+          : pop.basis === 'coverage' ? T.pop_basis_coverage : '';
+        popText += en ? ' (' + pop.year + (basis ? ', ' + basis : '') + ')'
+          : '（' + pop.year + '年' + (basis ? '・' + basis : '') + '）';
+      }
       $('p-pop').textContent = popText;
       $('p-ageing').textContent = pr.ageing_rate == null ? T.unknown : pr.ageing_rate + '%';
       const ul = $('p-layers');
