@@ -77,6 +77,7 @@ def test_pages_in_english_and_api_messages_in_japanese_only(demo_db_url, session
         assert words in home, words
     page = demo_client.get(f"/place/{place.id}?lang=en").get_data(as_text=True)
     assert "Approximate location (about 500 m square)" in page and "Everyone" in page and "誰でも" not in page
+    assert re.search(r"Updated: <span", page) and "：" not in page   # English punctuation around the data
     ja_page = demo_client.get(f"/place/{place.id}?lang=ja").get_data(as_text=True)
     assert "おおよその位置（約500m四方）" in ja_page and "誰でも" in ja_page
     listed = demo_client.get("/list?lang=en").get_data(as_text=True)
