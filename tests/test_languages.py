@@ -93,4 +93,7 @@ def test_pages_in_english_and_api_messages_in_japanese_only(demo_db_url, session
     meeting = demo_client.get("/meeting?lang=en").get_data(as_text=True)
     assert "Evening (from 17:00)" in meeting and "夜（17時〜）" not in meeting
     coverage = demo_client.get("/coverage?lang=en").get_data(as_text=True)
+    for note in ("Thresholds (", "Legend (", " m)</th>"):      # English brackets around notes
+        assert note in coverage, note
+    assert "判定の基準（しきい値）（" in demo_client.get("/coverage?lang=ja").get_data(as_text=True)
     assert "Families with children" in coverage and "Least covered first" in coverage and "子育て世帯<" not in coverage

@@ -9,7 +9,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from geo.storage.db import database_url, session_factory
-from web.i18n import band_label, current_lang, label, say, t
+from web.i18n import band_label, current_lang, label, list_sep, paren, say, t
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -47,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     @app.context_processor
     def inject():
         return {"t": t, "label": label, "band_label": band_label, "say": say, "lang": current_lang(),
+                "paren": paren, "sep": list_sep(),
                 "has_endpoint": lambda name: name in app.view_functions, "layer_css": layer_css,
                 "base_map_source": lambda: maps.base_map_source(current_lang())}
 

@@ -24,6 +24,16 @@ def current_lang() -> str:
     return g.lang
 
 
+def paren(text, lang: str | None = None) -> str:
+    """A bracketed note after a word: '（note）' in Japanese, ' (note)' in English."""
+    return f" ({text})" if (lang or current_lang()) == "en" else f"（{text}）"
+
+
+def list_sep(lang: str | None = None) -> str:
+    """Between the items of a short run-in list: '・' in Japanese, ', ' in English."""
+    return ", " if (lang or current_lang()) == "en" else "・"
+
+
 def t(key: str, lang: str | None = None, **params) -> str:
     """The text for `key` in the request's language (or `lang`); Japanese when English is missing."""
     return vocab.text(key, lang or current_lang(), **params)
