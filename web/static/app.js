@@ -364,7 +364,7 @@
     matches.forEach(function (place) {
       var li = el("li");
       li.appendChild(el("a", {href: placeHref(place.id)}, place.name));
-      li.appendChild(document.createTextNode("（" + place.layer_name + "）"));
+      li.appendChild(document.createTextNode(cfg.lang === "en" ? " (" + place.layer_name + ")" : "（" + place.layer_name + "）"));
       if (place.lat !== null && place.lat !== undefined) {
         var b = el("button", {type: "button", className: "secondary small"}, T.search_from);
         b.appendChild(el("span", {className: "visually-hidden"}, T.label_sep + place.name));

@@ -4,6 +4,9 @@
   'use strict';
   const cfg = JSON.parse(document.getElementById('meeting-config').textContent);
   const T = cfg.text;
+  // a bracketed note and a run-in list separator in the page's language
+  const paren = function (s) { return cfg.lang === 'en' ? ' (' + s + ')' : '（' + s + '）'; };
+  const SEP = cfg.lang === 'en' ? ', ' : '・';
   const layerById = {};
   cfg.place_layers.forEach(function (l) { layerById[l.id] = l; });
   const allLayerIds = cfg.place_layers.map(function (l) { return l.id; });
@@ -217,7 +220,7 @@
         className: p.change === 'new' ? 'is-new' : p.change === 'closed' ? 'is-closed' : '' } });
       mk.dim = dim;
       const tip = document.createElement('span');
-      tip.textContent = p.name + (p.change === 'new' ? '（' + T.new + '）' : p.change === 'closed' ? '（' + T.closed + '）' : '');
+      tip.textContent = p.name + (p.change === 'new' ? paren(T.new) : p.change === 'closed' ? paren(T.closed) : '');
       mk.bindTooltip(tip);
       (byLayer[p.layer] = byLayer[p.layer] || []).push(mk);
     });
@@ -289,7 +292,7 @@
     });
     const hl = $('m-hidden-list');
     clear(hl);
-    data.hidden.forEach(function (h) { li(hl, h.name + '（' + (layerById[h.layer] ? layerById[h.layer].name : h.layer) + (h.area_name ? '・' + h.area_name : '') + '）'); });
+    data.hidden.forEach(function (h) { li(hl, h.name + paren((layerById[h.layer] ? layerById[h.layer].name : h.layer) + (h.area_name ? SEP + h.area_name : ''))); });
     $('m-hidden').hidden = data.hidden.length === 0;
     const cmp = $('m-compare');
     if (data.comparison) {
@@ -304,7 +307,7 @@
       else if (!changes.length) li(ul, T.no_class_changes);
       else changes.forEach(function (c) {
         const x = document.createElement('li');
-        x.appendChild(document.createTextNode(c.area_name + '（' + c.layer_name + '）: '));
+        x.appendChild(document.createTextNode(c.area_name + paren(c.layer_name) + ': '));
         if (c.then) x.appendChild(klassBadge(c.then)); else x.appendChild(document.createTextNode('―'));
         x.appendChild(document.createTextNode(' → '));
         if (c.now) x.appendChild(klassBadge(c.now)); else x.appendChild(document.createTextNode('―'));
