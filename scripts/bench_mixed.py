@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.bench_serve import _free_port, ensure_wrk, get, run_wrk_url  # noqa: E402
+from scripts.bench_serve import ensure_wrk, get, run_wrk_url, serving  # noqa: E402
 
 PDF = "/meeting/export.pdf?kind=elementary&on=2026-11-24"
 NEAR = "/api/places?near=34.69,135.70&limit=10"
@@ -37,20 +37,8 @@ def _printing(base: str, until: float, seconds: list[float]) -> None:
 
 
 def one_run(url: str, threads: int, seconds: int) -> None:
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, DATABASE_URL=url, PYTHONPATH=str(ROOT), TSUNAGARI_TILES="none")
-    env.pop("DATABASE_REPLICA_URL", None)
-    server = subprocess.Popen([sys.executable, "-m", "scripts.cli", "serve", "--port", str(port), "--workers", "2",
-                               "--threads", str(threads), "--access-log", ""], cwd=ROOT, env=env,
-                              stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(600):
-            try:
-                if get(base + "/readyz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
+    with serving(url, ["--workers", "2", "--threads", str(threads), "--access-log", ""],
+                 stderr=subprocess.DEVNULL) as base:
         get(base + PDF)   # warm: fonts, templates, the areas
         subprocess.run([ensure_wrk(), "-t", "2", "-c", "16", "-d", "2s", base + NEAR], capture_output=True)
         pdfs: list[float] = []
@@ -65,9 +53,6 @@ def one_run(url: str, threads: int, seconds: int) -> None:
         each = ", ".join(f"{s:.1f}" for s in sorted(pdfs))
         print(f"  threads {threads}: nearby {api['rate']:7.0f} req/s  p50 {api['p50']:7.2f} ms  p99 {api['p99']:7.2f} ms"
               f"   | {len(pdfs)} PDFs, seconds each: {each}", flush=True)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def main() -> None:

@@ -29,7 +29,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -165,6 +167,28 @@ def get(url: str, gzip_ok: bool = True) -> tuple[int, bytes, dict]:
         return resp.status, resp.read(), dict(resp.headers)
 
 
+@contextmanager
+def serving(url: str, serve_args: list[str], **popen) -> Iterator[str]:
+    """The real server (`tsunagari serve`) on a free port against `url` (no replicas, no base
+    map): yields its base URL once /readyz answers, and stops it on the way out."""
+    base = f"http://127.0.0.1:{_free_port()}"
+    env = dict(os.environ, DATABASE_URL=url, PYTHONPATH=str(ROOT), TSUNAGARI_TILES="none")
+    env.pop("DATABASE_REPLICA_URL", None)
+    server = subprocess.Popen([sys.executable, "-m", "scripts.cli", "serve", "--port", base.rsplit(":", 1)[1],
+                               *serve_args], cwd=ROOT, env=env, **popen)
+    try:
+        for _ in range(600):
+            try:
+                if get(base + "/readyz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def city_view(base: str) -> None:
     """What a browser downloads for a city-level view (zoom 12, 1280x900 px) of the densest part."""
     import math
@@ -229,44 +253,31 @@ def main() -> None:
         print(f"{args.places:,} places generated in {time.perf_counter() - t0:.1f} s")
     dispose_engines()
 
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
     log_dir = cluster.root.parent / "bench-serve-logs"
     log_dir.mkdir(exist_ok=True)
-    cmd = [sys.executable, "-m", "scripts.cli", "serve", "--port", str(port),
-           "--access-log", str(log_dir / "access.log"), "--error-log", str(log_dir / "error.log")]
+    serve_args = ["--access-log", str(log_dir / "access.log"), "--error-log", str(log_dir / "error.log")]
     if args.workers:
-        cmd += ["--workers", str(args.workers)]
+        serve_args += ["--workers", str(args.workers)]
     if args.threads:
-        cmd += ["--threads", str(args.threads)]
-    env = dict(os.environ, DATABASE_URL=url, PYTHONPATH=str(ROOT), TSUNAGARI_TILES="none")
-    env.pop("DATABASE_REPLICA_URL", None)
-    server = subprocess.Popen(cmd, cwd=ROOT, env=env)
+        serve_args += ["--threads", str(args.threads)]
     try:
-        for _ in range(600):
-            try:
-                if get(base + "/readyz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        # warm every worker's pool and caches
-        subprocess.run([ensure_wrk(), "-t", "2", "-c", str(args.connections), "-d", "2s",
-                        f"{base}/api/places?near=34.7,135.7&limit={LIMIT}"], capture_output=True)
-        print(f"\nserver: gunicorn, {cmd[-1] if args.threads else 'default'} threads; "
-              f"{args.workers or 'default'} workers on {os.cpu_count()} cores; "
-              f"{args.connections} connections, {args.seconds} s each\n")
-        api = run_wrk(base, args.seconds, args.connections)
-        sql = run_pgbench(cluster, args.seconds, args.connections)
-        print(f"  API  /api/places?near=…&limit={LIMIT} (wrk):  {api['rate']:8.0f} req/s   "
-              f"p50 {api['p50']:6.2f} ms   p99 {api['p99']:6.2f} ms   ({api['n']:,} requests, {api['errors']} errors)")
-        print(f"  SQL  the same nearest query (pgbench):   {sql['rate']:8.0f} q/s     "
-              f"p50 {sql['p50']:6.2f} ms   p99 {sql['p99']:6.2f} ms   ({sql['n']:,} queries)")
-        print(f"  ratio API / bare SQL: {api['rate'] / sql['rate'] * 100:.1f} %   (target >= 15 %, p99 <= 25 ms)")
-        print("\ncity view, 1280x900 px around the centre of the generated places:")
-        city_view(base)
+        with serving(url, serve_args) as base:
+            # warm every worker's pool and caches
+            subprocess.run([ensure_wrk(), "-t", "2", "-c", str(args.connections), "-d", "2s",
+                            f"{base}/api/places?near=34.7,135.7&limit={LIMIT}"], capture_output=True)
+            print(f"\nserver: gunicorn, {args.threads or 'default'} threads; "
+                  f"{args.workers or 'default'} workers on {os.cpu_count()} cores; "
+                  f"{args.connections} connections, {args.seconds} s each\n")
+            api = run_wrk(base, args.seconds, args.connections)
+            sql = run_pgbench(cluster, args.seconds, args.connections)
+            print(f"  API  /api/places?near=…&limit={LIMIT} (wrk):  {api['rate']:8.0f} req/s   "
+                  f"p50 {api['p50']:6.2f} ms   p99 {api['p99']:6.2f} ms   ({api['n']:,} requests, {api['errors']} errors)")
+            print(f"  SQL  the same nearest query (pgbench):   {sql['rate']:8.0f} q/s     "
+                  f"p50 {sql['p50']:6.2f} ms   p99 {sql['p99']:6.2f} ms   ({sql['n']:,} queries)")
+            print(f"  ratio API / bare SQL: {api['rate'] / sql['rate'] * 100:.1f} %   (target >= 15 %, p99 <= 25 ms)")
+            print("\ncity view, 1280x900 px around the centre of the generated places:")
+            city_view(base)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
         if not args.keep:
             cluster.destroy()
             shutil.rmtree(log_dir, ignore_errors=True)
