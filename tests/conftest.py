@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -77,8 +78,9 @@ def shared_demo_url(templates) -> str:
     return _fresh(templates, "tpl_demo")
 
 
-@pytest.fixture
-def session_for():
+@contextmanager
+def _session_maker():
+    """make(url) -> a Session on its own unpooled engine; every one is closed on the way out."""
     opened = []
 
     def make(url: str) -> Session:
@@ -87,10 +89,25 @@ def session_for():
         opened.append((session, engine))
         return session
 
-    yield make
-    for session, engine in opened:
-        session.close()
-        engine.dispose()
+    try:
+        yield make
+    finally:
+        for session, engine in opened:
+            session.close()
+            engine.dispose()
+
+
+@pytest.fixture
+def session_for():
+    with _session_maker() as make:
+        yield make
+
+
+@pytest.fixture(scope="module")
+def session_for_module():
+    """session_for for module-scoped fixtures (a database built once per test module)."""
+    with _session_maker() as make:
+        yield make
 
 
 @pytest.fixture(scope="module")

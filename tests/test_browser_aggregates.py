@@ -26,23 +26,6 @@ def dense_server(templates, session_for_module):
         yield base
 
 
-@pytest.fixture(scope="module")
-def session_for_module():
-    from sqlalchemy import create_engine, pool
-    from sqlalchemy.orm import Session
-    opened = []
-
-    def make(url):
-        engine = create_engine(url, poolclass=pool.NullPool)
-        session = Session(engine)
-        opened.append((session, engine))
-        return session
-    yield make
-    for session, engine in opened:
-        session.close()
-        engine.dispose()
-
-
 def _overlap(a, b) -> float:
     w = min(a["x"] + a["width"], b["x"] + b["width"]) - max(a["x"], b["x"])
     h = min(a["y"] + a["height"], b["y"] + b["height"]) - max(a["y"], b["y"])
