@@ -32,14 +32,12 @@ from geo.storage.routing import DatabaseUnavailable, Router, is_connection_error
 RETRY_AFTER_S = 5
 PIN_COOKIE = "tsunagari_primary"
 PIN_SECONDS = 10
-# Public GET endpoints whose answers depend only on the URL and the language: cacheable when
-# asked without a session (a signed-in coordinator's answers are theirs alone).
-CACHEABLE_ENDPOINTS = {"api.places", "api.place", "api.search_endpoint", "api.areas", "api.areas_at",
-                       "api.aggregates"}
+# The public API's GET endpoints, the hot paths: short read-only requests that run in autocommit
+# (no BEGIN/ROLLBACK round trips), and whose answers depend only on the URL and the language, so
+# they are cacheable when asked without a session (a signed-in coordinator's answers are theirs alone).
+PUBLIC_READS = {"api.places", "api.place", "api.search_endpoint", "api.aggregates", "api.areas", "api.areas_at"}
 SESSION_COOKIE = "tsunagari_session"
 API_MAX_AGE_S = 60
-# Short read-only API requests that run in autocommit (no BEGIN/ROLLBACK round trips): the hot paths.
-FAST_READS = {"api.places", "api.place", "api.search_endpoint", "api.aggregates", "api.areas", "api.areas_at"}
 
 
 def install(app: Flask) -> None:
@@ -94,7 +92,7 @@ def _install_database(app: Flask) -> None:
     def db() -> Session:
         if "db" not in g:
             readonly = _read_only_request()
-            g.db = router.session(readonly=readonly, autocommit=readonly and request.endpoint in FAST_READS)
+            g.db = router.session(readonly=readonly, autocommit=readonly and request.endpoint in PUBLIC_READS)
         return g.db
 
     app.extensions["tsunagari_db"] = db
@@ -104,14 +102,6 @@ def _install_database(app: Flask) -> None:
         if router.replicas and request.method not in ("GET", "HEAD", "OPTIONS") and resp.status_code < 400:
             resp.set_cookie(PIN_COOKIE, "1", max_age=PIN_SECONDS, httponly=True, samesite="Lax")
         return resp
-
-
-def primary_session() -> Session:
-    """A session on the primary for the rare read request that must write (closed at teardown)."""
-    from flask import current_app
-    if "db_primary" not in g:
-        g.db_primary = current_app.extensions["tsunagari_router"].session(readonly=False)
-    return g.db_primary
 
 
 # --------------------------------------------------------------------------- health
@@ -135,12 +125,6 @@ def _install_health(app: Flask) -> None:
             resp.status_code = 503
             resp.headers["Retry-After"] = str(RETRY_AFTER_S)
         return resp
-
-    @app.teardown_appcontext
-    def close_primary(_exc):
-        session = g.pop("db_primary", None)
-        if session is not None:
-            session.close()
 
 
 # --------------------------------------------------------------------------- errors
@@ -229,7 +213,7 @@ def _install_caching(app: Flask) -> None:
     @app.after_request
     def cache_public_api(resp):
         if (request.method in ("GET", "HEAD") and resp.status_code == 200 and not resp.direct_passthrough
-                and request.endpoint in CACHEABLE_ENDPOINTS and "Cache-Control" not in resp.headers
+                and request.endpoint in PUBLIC_READS and "Cache-Control" not in resp.headers
                 and not request.cookies.get(app.config.get("SESSION_COOKIE_NAME") or SESSION_COOKIE)):
             # the answer depends on the URL and the language (query or cookie)
             resp.headers["Cache-Control"] = f"public, max-age={API_MAX_AGE_S}"

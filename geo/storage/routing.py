@@ -61,7 +61,6 @@ class Backend:
     retry_s: float
     down_until: float = 0.0
     last_error: str | None = None
-    failures: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def available(self) -> bool:
@@ -70,7 +69,6 @@ class Backend:
     def mark_down(self, error: BaseException | str) -> None:
         with self._lock:
             self.down_until = time.monotonic() + self.retry_s
-            self.failures += 1
             self.last_error = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
 
     def mark_up(self) -> None:
@@ -85,13 +83,6 @@ class Backend:
     @property
     def read_engine(self):
         return get_engine(self.url, readonly=True)
-
-    def describe(self) -> str:
-        """The server without user or password, for status output."""
-        from sqlalchemy.engine import make_url
-        u = make_url(self.url)
-        where = u.host or u.query.get("host") or "localhost"
-        return f"{where}:{u.port or 5432}/{u.database}"
 
 
 class Router:
@@ -151,7 +142,3 @@ class Router:
             return False
         backend.mark_up()
         return True
-
-    def status(self) -> dict:
-        """{"primary": bool, "replicas": [bool, ...]} from a fresh check of every server."""
-        return {"primary": self.check(self.primary), "replicas": [self.check(r) for r in self.replicas]}
