@@ -98,8 +98,8 @@ CACHE = TileCache()
 def _count_tiles(session: Session, zoom: int, x0: int, x1: int, y0: int, y1: int, layers: list[str],
                  where=None) -> dict[tuple[int, int], list[list]]:
     """Cells of every tile x0..x1, y0..y1 in one query: {(tx, ty): [[lat, lon, total, [per layer]]]}."""
-    box = BBox(tile_bounds(x0, y1, zoom).west, tile_bounds(x0, y1, zoom).south,
-               tile_bounds(x1, y0, zoom).east, tile_bounds(x1, y0, zoom).north)
+    sw, ne = tile_bounds(x0, y1, zoom), tile_bounds(x1, y0, zoom)
+    box = BBox(sw.west, sw.south, ne.east, ne.north)
     scale = 2 ** zoom * CELLS_PER_TILE
     lon, lat = func.ST_X(Place.public_point), func.ST_Y(Place.public_point)
     rad = func.radians(func.greatest(-MAX_LAT, func.least(MAX_LAT, lat)))
@@ -109,7 +109,6 @@ def _count_tiles(session: Session, zoom: int, x0: int, x1: int, y0: int, y1: int
     q = (select(cx, cy, Place.layer, func.count().label("n"), cast(func.avg(lat), Float).label("lat"),
                 cast(func.avg(lon), Float).label("lon"))
          .where(Place.public_point.is_not(None), Place.public_point.op("&&")(box.envelope()),  # points: the box test is exact
-               
                 active_on(), Place.layer.in_(layers)))
     if where is not None:
         q = q.where(where)

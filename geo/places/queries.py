@@ -161,8 +161,7 @@ def nearest_places(session: Session, lat: float, lon: float, layers: list[str] |
             kept = [(r, float(r.distance)) for r in rows]
             if not rows or rows[0].fetched < batch:
                 return kept
-            reach = float(rows[0].reach)
-            if len(kept) >= limit and kept[limit - 1][1] <= reach * _metres_per_degree_floor(lat, reach):
+            if _settled(kept, limit, lat, float(rows[0].reach)):
                 return kept
             batch *= 4
     q = nearest_select(lat, lon, layers, where, lean=lean)
@@ -176,10 +175,15 @@ def nearest_places(session: Session, lat: float, lon: float, layers: list[str] |
         kept.sort(key=lambda pd: (pd[1], pd[0].id))
         if len(rows) < batch:           # everything that matches was fetched
             return kept[:limit]
-        reach = float(triples[-1][2])   # no unfetched place is nearer than this, in degrees
-        if len(kept) >= limit and kept[limit - 1][1] <= reach * _metres_per_degree_floor(lat, reach):
+        if _settled(kept, limit, lat, float(triples[-1][2])):
             return kept[:limit]
         batch *= 4
+
+
+def _settled(kept: list[tuple], limit: int, lat: float, reach: float) -> bool:
+    """Whether the `limit` nearest of the candidates `kept` (sorted by metres) are final: no
+    unfetched place, all farther than `reach` degrees (planar), can be nearer than the last."""
+    return len(kept) >= limit and kept[limit - 1][1] <= reach * _metres_per_degree_floor(lat, reach)
 
 
 def _plain_bbox_stmt():
