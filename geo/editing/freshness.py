@@ -14,10 +14,6 @@ from geo import clock
 DEFAULT_STALE_MONTHS = 12
 
 
-def tokyo_now() -> dt.datetime:
-    return clock.now()
-
-
 def confirmed_date(place) -> dt.date | None:
     ts = place.confirmed_at or place.updated_at
     return clock.japan_date(ts) if ts is not None else None

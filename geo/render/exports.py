@@ -403,7 +403,6 @@ def render_figure(data: ViewData, paper: str = "A4"):
         pts = gpd.GeoSeries(gpd.points_from_xy([p["lon"] for p in shown], [p["lat"] for p in shown]),
                             crs="EPSG:4326").to_crs(epsg)
         xy = list(zip(pts.x, pts.y))
-        order = {lid: i for i, lid in enumerate(view.layer_ids())}
         numbered: list[Label] = []
         for p, (px, py) in zip(shown, xy):
             layer = layers.get(p["layer"])
@@ -416,8 +415,7 @@ def render_figure(data: ViewData, paper: str = "A4"):
             ax_x, ax_y = to_disp((px, py))
             numbered.append(Label(key=number_of[id(p)], anchor=(ax_x, ax_y), size=(box, box),
                                   candidates=[(ax_x + dx, ax_y + dy) for dx, dy in ring_offsets(box, rings=7)],
-                                  leader_beyond=d * 0.3, extra={"p": p, "d": d, "layer": layer,
-                                                                "xy": (px, py), "o": order.get(p["layer"], 99)}))
+                                  leader_beyond=d * 0.3, extra={"p": p, "d": d, "layer": layer, "xy": (px, py)}))
         place(numbered, frame=inner, placed=taken, clear_leaders=True)
         for lab in numbered:      # nothing free with a clear leader: take any free spot
             if lab.at is None:
@@ -463,8 +461,7 @@ def render_figure(data: ViewData, paper: str = "A4"):
             keep = shapely.contains_xy(geom, gx, gy)
             gx, gy = gx[keep], gy[keep]
             near = sorted(zip(gx, gy), key=lambda q: (q[0] - rep.x) ** 2 + (q[1] - rep.y) ** 2)
-            inside = [tuple(to_disp((rep.x, rep.y)))] + [tuple(v) for v in to_disp(near)] if near else \
-                [tuple(to_disp((rep.x, rep.y)))]
+            inside = [tuple(to_disp((rep.x, rep.y)))] + ([tuple(v) for v in to_disp(near)] if near else [])
             anchor = inside[0]
             around = [(anchor[0] + dx, anchor[1] + dy) for dx, dy in ring_offsets(h * 0.8, rings=10, per_ring=12)][1:]
             lab = Label(key=r.name, anchor=anchor, size=(w, h), candidates=inside, leader_beyond=float("inf"))
@@ -590,8 +587,8 @@ def _place_list(fig, listing, box: Box, W, H, fs, lang, layout: FigureLayout) ->
     if not listing or box.y1 - box.y0 < fs(30) or box.x1 - box.x0 < fs(60):
         layout.list_more = len(listing)
         return
-    head = fig.text(box.x0 / W, box.y1 / H, text("export.place_list", lang), fontsize=fs(10), fontweight="bold",
-                    va="top", ha="left")
+    fig.text(box.x0 / W, box.y1 / H, text("export.place_list", lang), fontsize=fs(10), fontweight="bold",
+             va="top", ha="left")
     top = box.y1 - fs(10) * 1.8
     entries = []      # (kind, ...): ("layer", name) or ("place", number, glyph, name)
     last = None
@@ -635,7 +632,6 @@ def _place_list(fig, listing, box: Box, W, H, fs, lang, layout: FigureLayout) ->
             fig.text(x / W, y / H, _fit_text(e[1], col_w - size, size), fontsize=size, fontweight="bold",
                      ha="left", va="top")
     layout.list_more = more
-    del head
 
 
 def figure_pdf(data: ViewData, paper: str = "A4") -> bytes:
